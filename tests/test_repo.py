@@ -1,0 +1,50 @@
+"""The repository itself: README's test command is what CI runs; code is clean; notebooks stripped."""
+
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def readme_commands() -> list[str]:
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    section = text.split("## Two commands", 1)[1].split("\n## ", 1)[0]
+    return re.findall(r"```bash\n(.+?)\n```", section, flags=re.S)
+
+
+def test_readme_gives_exactly_two_commands():
+    commands = readme_commands()
+    assert len(commands) == 2, commands
+    assert "jupyter lab" in commands[0]
+    assert "pytest" in commands[1]
+
+
+def test_ci_runs_readme_test_command_verbatim():
+    ci = (ROOT / ".ci" / "run").read_text(encoding="utf-8").splitlines()
+    assert readme_commands()[1] in ci
+
+
+def test_ruff_is_clean():
+    ruff = shutil.which("ruff", path=str(Path(sys.executable).parent)) or shutil.which("ruff")
+    if ruff is None:
+        pytest.skip("ruff is not installed (it comes with requirements-test.txt)")
+    result = subprocess.run([ruff, "check", str(ROOT)], capture_output=True, text=True)
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_notebooks_are_committed_without_outputs():
+    nbstripout = shutil.which("nbstripout", path=str(Path(sys.executable).parent))
+    if nbstripout is None:
+        pytest.skip("nbstripout is not installed (it comes with requirements-test.txt)")
+    notebooks = sorted(
+        str(p) for folder in ("notebooks", "solutions", "exercises") for p in (ROOT / folder).glob("*.ipynb")
+    )
+    if not notebooks:
+        pytest.skip("no notebooks yet")
+    result = subprocess.run([nbstripout, "--verify", *notebooks], capture_output=True, text=True)
+    assert result.returncode == 0, result.stdout + result.stderr
