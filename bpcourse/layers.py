@@ -1,0 +1,634 @@
+"""Layers: the vectorised gates of the second block (a network as composite functions, 复合函数).
+
+Every layer works on a *batch*: ``x`` has shape (N, D), one sample per row. A layer has
+
+- ``params``: a dict of arrays (``{}`` for activations), the w^i of Wu Jianxin's notes;
+- ``grads``: a dict with the same keys and shapes, filled by ``backward``;
+- ``forward(x) -> out``: computes x^{i+1} from x^i and caches what ``backward`` needs;
+- ``backward(dout) -> dx``: gets ∂z/∂x^{i+1} (shape of ``out``), *sets* ``grads`` to ∂z/∂w^i and
+  returns ∂z/∂x^i (shape of ``x``). It overwrites ``grads``; it never adds to them.
+
+    layer = Linear(3, 2, seed=0)
+    out = layer.forward(x)          # x (N, 3) -> out (N, 2); layer keeps x
+    dx = layer.backward(dout)       # dout (N, 2) -> dx (N, 3); layer.grads['W'] (3, 2), ['b'] (2,)
+
+The row convention: ``Linear`` computes ``x @ W + b`` with ``W`` of shape (n_in, n_out). The
+lecture writes one sample as a column and ``W x``; our ``W`` is that matrix transposed. The shape
+rule of matrix multiplication then reads dW = xᵀ · dout, dx = dout · Wᵀ, db = dout summed over
+the batch (the bias was broadcast to every row, and gradients add at forks).
+
+Losses (``MSELoss``, ``SoftmaxCrossEntropy``) are the last layer, x^L -> z: ``forward(x, y)``
+returns the number z and ``backward()`` returns ∂z/∂x^L.
+
+Nothing broadcasts silently: a wrong rank or width, a non-finite value, ``backward`` before
+``forward`` or a ``dout`` of the wrong shape raise an error that names the layer and the shapes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+import numpy as np
+
+__all__ = [
+    "Layer", "Linear", "Sigmoid", "Tanh", "ReLU", "LeakyReLU", "ELU", "Maxout", "Neuron",
+    "MSELoss", "SoftmaxCrossEntropy", "Sequential", "sgd_step", "fit",
+]
+
+
+# --------------------------------------------------------------------------------------------
+# Checks shared by every layer: they turn misuse into a message a student can act on.
+# --------------------------------------------------------------------------------------------
+
+
+def _as_batch(x, where: str, width: int | None = None, dtype=None) -> np.ndarray:
+    """``x`` as a finite float array of shape (N, width); raise naming ``where`` otherwise."""
+    x = np.asarray(x)
+    if x.dtype.kind in "iu":
+        x = x.astype(np.float64)
+    elif x.dtype.kind != "f":
+        raise TypeError(f"{where} expected a float array, got dtype {x.dtype}")
+    if dtype is not None:
+        x = x.astype(dtype, copy=False)
+    if x.ndim != 2 or (width is not None and x.shape[1] != width):
+        expected = f"(N, {width})" if width is not None else "(N, D)"
+        hint = ""
+        if x.ndim == 1:
+            hint = " (one sample? write x[None, :] or x.reshape(1, -1) to make a batch of one)"
+        raise ValueError(f"{where} expected x of shape {expected}, got {x.shape}{hint}")
+    if not np.isfinite(x).all():
+        raise ValueError(f"{where} got a non-finite value (nan or inf) in x of shape {x.shape}")
+    return x
+
+
+def _check_dout(dout, where: str, shape: tuple[int, ...]) -> np.ndarray:
+    """``dout`` as a finite float array of exactly ``shape`` (the shape of the forward output)."""
+    dout = np.asarray(dout)
+    if dout.dtype.kind in "iu":
+        dout = dout.astype(np.float64)
+    elif dout.dtype.kind != "f":
+        raise TypeError(f"{where} expected a float array dout, got dtype {dout.dtype}")
+    if dout.shape != shape:
+        raise ValueError(
+            f"{where} expected dout of shape {shape} (the shape forward returned), got {dout.shape}"
+        )
+    if not np.isfinite(dout).all():
+        raise ValueError(f"{where} got a non-finite value (nan or inf) in dout")
+    return dout
+
+
+def _no_forward(where: str) -> RuntimeError:
+    return RuntimeError(
+        f"{where} was called before forward: the layer has nothing cached, and its gradient "
+        "depends on the forward values. Call forward first."
+    )
+
+
+def _make_rng(rng: np.random.Generator | None, seed: int | None) -> np.random.Generator:
+    if rng is not None and seed is not None:
+        raise ValueError("give either rng or seed, not both")
+    if rng is not None:
+        if not isinstance(rng, np.random.Generator):
+            raise TypeError(f"rng must be a numpy Generator (np.random.default_rng(seed)), got {rng!r}")
+        return rng
+    return np.random.default_rng(0 if seed is None else seed)
+
+
+def _positive_int(value, where: str) -> int:
+    if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < 1:
+        raise ValueError(f"{where} expected a positive integer, got {value!r}")
+    return int(value)
+
+
+# --------------------------------------------------------------------------------------------
+# The layer interface
+# --------------------------------------------------------------------------------------------
+
+
+class Layer:
+    """Base class. Subclasses set ``params`` (and matching zero ``grads``) and write ``forward``
+    and ``backward``. ``layer(x)`` is ``layer.forward(x)``."""
+
+    def __init__(self) -> None:
+        self.params: dict[str, np.ndarray] = {}
+        self.grads: dict[str, np.ndarray] = {}
+
+    def forward(self, x: np.ndarray) -> np.ndarray:
+        raise NotImplementedError
+
+    def backward(self, dout: np.ndarray) -> np.ndarray:
+        raise NotImplementedError
+
+    def __call__(self, x: np.ndarray) -> np.ndarray:
+        return self.forward(x)
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}()"
+
+
+class Linear(Layer):
+    """Affine layer ``out = x @ W + b`` (CS231n's ``W x + b`` with one sample per row).
+
+    Parameters: ``W`` of shape (n_in, n_out), ``b`` of shape (n_out,).
+    ``W`` starts as N(0, 2/n_in) (He initialisation, which keeps the size of ReLU activations
+    roughly the same from layer to layer) and ``b`` as zeros. Pass ``seed`` or ``rng`` for other
+    draws; without either, seed 0 is used so that every run gives the same network.
+
+    forward: x (N, n_in) -> out (N, n_out); caches x.
+    backward: dout (N, n_out) -> dx (N, n_in); grads['W'] = xᵀ dout (n_in, n_out),
+    grads['b'] = dout summed over the batch (n_out,).
+    """
+
+    def __init__(
+        self,
+        n_in: int,
+        n_out: int,
+        rng: np.random.Generator | None = None,
+        seed: int | None = None,
+        dtype=np.float64,
+    ) -> None:
+        super().__init__()
+        self.n_in = _positive_int(n_in, "Linear n_in")
+        self.n_out = _positive_int(n_out, "Linear n_out")
+        rng = _make_rng(rng, seed)
+        W = rng.normal(0.0, np.sqrt(2.0 / self.n_in), size=(self.n_in, self.n_out)).astype(dtype)
+        self.params = {"W": W, "b": np.zeros(self.n_out, dtype=dtype)}
+        self.grads = {"W": np.zeros_like(W), "b": np.zeros(self.n_out, dtype=dtype)}
+        self.x: np.ndarray | None = None
+
+    def forward(self, x: np.ndarray) -> np.ndarray:
+        W, b = self.params["W"], self.params["b"]
+        x = _as_batch(x, "Linear.forward", self.n_in, W.dtype)
+        self.x = x  # backward needs x: ∂out/∂W is made of x (the multiply gate swaps)
+        out = np.dot(x, W)
+        out += b  # b is broadcast to every row: one fork per sample
+        return out
+
+    def backward(self, dout: np.ndarray) -> np.ndarray:
+        if self.x is None:
+            raise _no_forward("Linear.backward")
+        x, W = self.x, self.params["W"]
+        dout = _check_dout(dout, "Linear.backward", (x.shape[0], self.n_out)).astype(W.dtype, copy=False)
+        self.grads["W"] = np.dot(x.T, dout)  # (n_in, N) · (N, n_out): the shape rule dW = xᵀ dout
+        self.grads["b"] = dout.sum(axis=0)  # the forks of the broadcast bias add up
+        return np.dot(dout, W.T)  # (N, n_out) · (n_out, n_in): dx = dout Wᵀ
+
+    def __repr__(self) -> str:
+        return f"Linear({self.n_in}, {self.n_out})"
+
+
+# --------------------------------------------------------------------------------------------
+# Activation functions (激活函数): elementwise, so their Jacobian is diagonal and backward is
+# dout times the local derivative, elementwise.
+# --------------------------------------------------------------------------------------------
+
+
+class Sigmoid(Layer):
+    """σ(x) = 1 / (1 + e^(−x)); σ'(x) = σ(x)(1 − σ(x)) (Zhou's 5.9), at most 1/4.
+
+    forward: x (N, D) -> out (N, D); caches out (the derivative needs only the output).
+    backward: dout (N, D) -> dx (N, D).
+    Stable for any finite x: exp only ever sees −|x| ≤ 0, so it cannot overflow.
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.out: np.ndarray | None = None
+
+    def forward(self, x: np.ndarray) -> np.ndarray:
+        x = _as_batch(x, "Sigmoid.forward")
+        e = np.exp(-np.abs(x))
+        # x ≥ 0: 1/(1 + e^(−x)); x < 0: e^x/(1 + e^x). Both are σ(x), and e = e^(−|x|) ≤ 1.
+        out = np.where(x >= 0, 1.0, e) / (1.0 + e)
+        self.out = out
+        return out
+
+    def backward(self, dout: np.ndarray) -> np.ndarray:
+        if self.out is None:
+            raise _no_forward("Sigmoid.backward")
+        out = self.out
+        dout = _check_dout(dout, "Sigmoid.backward", out.shape)
+        return dout * out * (1.0 - out)
+
+
+class Tanh(Layer):
+    """tanh(x); tanh'(x) = 1 − tanh²(x).
+
+    forward: x (N, D) -> out (N, D); caches out. backward: dout (N, D) -> dx (N, D).
+    np.tanh saturates to ±1 for large |x| instead of overflowing.
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.out: np.ndarray | None = None
+
+    def forward(self, x: np.ndarray) -> np.ndarray:
+        x = _as_batch(x, "Tanh.forward")
+        self.out = np.tanh(x)
+        return self.out
+
+    def backward(self, dout: np.ndarray) -> np.ndarray:
+        if self.out is None:
+            raise _no_forward("Tanh.backward")
+        out = self.out
+        dout = _check_dout(dout, "Tanh.backward", out.shape)
+        return dout * (1.0 - out * out)
+
+
+class ReLU(Layer):
+    """max(0, x); derivative 1 where x > 0 and 0 elsewhere (we take 0 at the kink x = 0).
+
+    forward: x (N, D) -> out (N, D); caches the mask x > 0. backward: dout (N, D) -> dx (N, D).
+    Like the max gate, it routes: dout passes where the input won, and is blocked elsewhere.
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.mask: np.ndarray | None = None
+
+    def forward(self, x: np.ndarray) -> np.ndarray:
+        x = _as_batch(x, "ReLU.forward")
+        self.mask = x > 0
+        return np.maximum(x, 0.0)
+
+    def backward(self, dout: np.ndarray) -> np.ndarray:
+        if self.mask is None:
+            raise _no_forward("ReLU.backward")
+        dout = _check_dout(dout, "ReLU.backward", self.mask.shape)
+        return dout * self.mask
+
+
+class LeakyReLU(Layer):
+    """x where x > 0, slope·x elsewhere; derivative 1 or slope (slope at the kink x = 0).
+
+    For 0 ≤ slope ≤ 1 this is max(slope·x, x); the lecture's max(0.1x, x) is ``LeakyReLU(0.1)``.
+    forward: x (N, D) -> out (N, D); caches the mask x > 0. backward: dout (N, D) -> dx (N, D).
+    """
+
+    def __init__(self, slope: float = 0.01) -> None:
+        super().__init__()
+        slope = float(slope)
+        if not np.isfinite(slope):
+            raise ValueError(f"LeakyReLU expected a finite slope, got {slope!r}")
+        self.slope = slope
+        self.mask: np.ndarray | None = None
+
+    def forward(self, x: np.ndarray) -> np.ndarray:
+        x = _as_batch(x, "LeakyReLU.forward")
+        self.mask = x > 0
+        return np.where(self.mask, x, self.slope * x)
+
+    def backward(self, dout: np.ndarray) -> np.ndarray:
+        if self.mask is None:
+            raise _no_forward("LeakyReLU.backward")
+        dout = _check_dout(dout, "LeakyReLU.backward", self.mask.shape)
+        return np.where(self.mask, dout, self.slope * dout)
+
+    def __repr__(self) -> str:
+        return f"LeakyReLU(slope={self.slope})"
+
+
+class ELU(Layer):
+    """x where x > 0, α(e^x − 1) elsewhere; derivative 1 or α e^x = out + α.
+
+    forward: x (N, D) -> out (N, D); caches x > 0 and out. backward: dout (N, D) -> dx (N, D).
+    Stable: expm1 only sees min(x, 0) ≤ 0, so it cannot overflow, and it is exact near 0.
+    """
+
+    def __init__(self, alpha: float = 1.0) -> None:
+        super().__init__()
+        alpha = float(alpha)
+        if not np.isfinite(alpha):
+            raise ValueError(f"ELU expected a finite alpha, got {alpha!r}")
+        self.alpha = alpha
+        self.mask: np.ndarray | None = None
+        self.out: np.ndarray | None = None
+
+    def forward(self, x: np.ndarray) -> np.ndarray:
+        x = _as_batch(x, "ELU.forward")
+        self.mask = x > 0
+        self.out = np.where(self.mask, x, self.alpha * np.expm1(np.minimum(x, 0.0)))
+        return self.out
+
+    def backward(self, dout: np.ndarray) -> np.ndarray:
+        if self.mask is None or self.out is None:
+            raise _no_forward("ELU.backward")
+        dout = _check_dout(dout, "ELU.backward", self.mask.shape)
+        return dout * np.where(self.mask, 1.0, self.out + self.alpha)  # α e^x = α(e^x − 1) + α
+
+    def __repr__(self) -> str:
+        return f"ELU(alpha={self.alpha})"
+
+
+class Maxout(Layer):
+    """Maxout (Goodfellow et al. 2013): k affine pieces, and the largest one wins, per unit.
+
+    out[n, j] = max over p of (x @ W[p] + b[p])[n, j]; the lecture's max(w₁ᵀx + b₁, w₂ᵀx + b₂)
+    is k = 2. Parameters: ``W`` of shape (k, n_in, n_out), ``b`` of shape (k, n_out), initialised
+    like ``Linear``'s.
+
+    forward: x (N, n_in) -> out (N, n_out); caches x and which piece won (N, n_out).
+    backward: dout (N, n_out) -> dx (N, n_in); like the max gate, dout goes only to the winning
+    piece: grads['W'] (k, n_in, n_out), grads['b'] (k, n_out). Ties go to the lowest p.
+    """
+
+    def __init__(
+        self, n_in: int, n_out: int, k: int = 2, rng: np.random.Generator | None = None,
+        seed: int | None = None,
+    ) -> None:
+        super().__init__()
+        self.n_in = _positive_int(n_in, "Maxout n_in")
+        self.n_out = _positive_int(n_out, "Maxout n_out")
+        self.k = _positive_int(k, "Maxout k")
+        rng = _make_rng(rng, seed)
+        W = rng.normal(0.0, np.sqrt(2.0 / self.n_in), size=(self.k, self.n_in, self.n_out))
+        self.params = {"W": W, "b": np.zeros((self.k, self.n_out))}
+        self.grads = {"W": np.zeros_like(W), "b": np.zeros((self.k, self.n_out))}
+        self.x: np.ndarray | None = None
+        self.winner: np.ndarray | None = None
+
+    def forward(self, x: np.ndarray) -> np.ndarray:
+        W, b = self.params["W"], self.params["b"]
+        x = _as_batch(x, "Maxout.forward", self.n_in, W.dtype)
+        z = np.matmul(x, W)  # (N, n_in) @ (k, n_in, n_out) -> (k, N, n_out): every piece at once
+        z += b[:, None, :]
+        self.x = x
+        self.winner = np.argmax(z, axis=0)  # (N, n_out)
+        return np.take_along_axis(z, self.winner[None], axis=0)[0]
+
+    def backward(self, dout: np.ndarray) -> np.ndarray:
+        if self.x is None or self.winner is None:
+            raise _no_forward("Maxout.backward")
+        x, W = self.x, self.params["W"]
+        dout = _check_dout(dout, "Maxout.backward", (x.shape[0], self.n_out))
+        # dz[p] = dout where piece p won, 0 elsewhere: the max gate routes.
+        dz = (np.arange(self.k)[:, None, None] == self.winner[None]) * dout  # (k, N, n_out)
+        self.grads["W"] = np.matmul(x.T, dz)  # each piece's shape rule: xᵀ dz[p]
+        self.grads["b"] = dz.sum(axis=1)
+        return np.matmul(dz, W.transpose(0, 2, 1)).sum(axis=0)  # Σ_p dz[p] W[p]ᵀ
+
+    def __repr__(self) -> str:
+        return f"Maxout({self.n_in}, {self.n_out}, k={self.k})"
+
+
+# --------------------------------------------------------------------------------------------
+# The lecture's single neuron
+# --------------------------------------------------------------------------------------------
+
+
+class Neuron(Layer):
+    """One sigmoid neuron: firing rate σ(Σ_i x_i w_i + b).
+
+    Parameters: ``w`` of shape (n_in,), ``b`` of shape () (a 0-d array, so it can be changed in
+    place); ``neuron.weights`` and ``neuron.bias`` read them. ``w`` starts as N(0, 1/n_in), b as 0.
+
+    forward: x (n_in,) -> a float, or a batch x (N, n_in) -> out (N,); caches x and out.
+    backward: dout (a float, or (N,)) -> dx of the shape of x; grads['w'] (n_in,), grads['b'] ().
+    """
+
+    def __init__(self, n_in: int, rng: np.random.Generator | None = None, seed: int | None = None) -> None:
+        super().__init__()
+        self.n_in = _positive_int(n_in, "Neuron n_in")
+        rng = _make_rng(rng, seed)
+        w = rng.normal(0.0, np.sqrt(1.0 / self.n_in), size=self.n_in)
+        self.params = {"w": w, "b": np.zeros(())}
+        self.grads = {"w": np.zeros_like(w), "b": np.zeros(())}
+        self.x: np.ndarray | None = None
+        self.out: np.ndarray | None = None
+        self.single = False
+
+    @property
+    def weights(self) -> np.ndarray:
+        return self.params["w"]
+
+    @property
+    def bias(self) -> float:
+        return float(self.params["b"])
+
+    def forward(self, x: np.ndarray) -> float | np.ndarray:
+        x_arr = np.asarray(x)
+        self.single = x_arr.ndim == 1
+        if self.single and x_arr.shape != (self.n_in,):
+            raise ValueError(f"Neuron.forward expected x of shape ({self.n_in},) or (N, {self.n_in}), "
+                             f"got {x_arr.shape}")
+        x = _as_batch(x_arr[None, :] if self.single else x_arr, "Neuron.forward", self.n_in)
+        cell_body_sum = np.dot(x, self.params["w"]) + self.params["b"]  # (N,)
+        e = np.exp(-np.abs(cell_body_sum))  # the stable sigmoid, as in Sigmoid.forward
+        out = np.where(cell_body_sum >= 0, 1.0, e) / (1.0 + e)
+        self.x, self.out = x, out
+        return float(out[0]) if self.single else out
+
+    def backward(self, dout: float | np.ndarray) -> np.ndarray:
+        if self.x is None or self.out is None:
+            raise _no_forward("Neuron.backward")
+        shape = () if self.single else self.out.shape
+        dout = _check_dout(dout, "Neuron.backward", shape).reshape(-1)
+        dsum = dout * self.out * (1.0 - self.out)  # through the sigmoid: σ' = σ(1 − σ)
+        self.grads["w"] = np.dot(self.x.T, dsum)
+        self.grads["b"] = np.asarray(dsum.sum())
+        dx = np.outer(dsum, self.params["w"])
+        return dx[0] if self.single else dx
+
+    def __repr__(self) -> str:
+        return f"Neuron({self.n_in})"
+
+
+# --------------------------------------------------------------------------------------------
+# Losses: the last layer x^L -> z. forward(x, y) -> a float; backward() -> ∂z/∂x^L.
+# --------------------------------------------------------------------------------------------
+
+
+class MSELoss(Layer):
+    """The course's squared error E = (1/N) Σ_k E_k with E_k = ½ Σ_j (ŷ_kj − y_kj)².
+
+    This is Zhou's accumulated error (5.16) built from his per-sample error (5.4): a half sum of
+    squares over the outputs j, then a mean over the N samples k (not a mean over all N·l
+    entries). With N = 1 it is E_k itself.
+
+    forward: yhat (N, l), y (N, l) -> E (a float); caches yhat − y.
+    backward(dout=1.0) -> ∂(dout·E)/∂yhat = dout (yhat − y) / N, shape (N, l).
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.diff: np.ndarray | None = None
+
+    def forward(self, yhat: np.ndarray, y: np.ndarray) -> float:
+        yhat = _as_batch(yhat, "MSELoss.forward")
+        y = np.asarray(y)
+        if y.shape != yhat.shape:
+            raise ValueError(
+                f"MSELoss.forward expected y of the same shape as yhat {yhat.shape}, got {y.shape}"
+                + (" (write y.reshape(-1, 1) for one output per sample)" if y.ndim == 1 else "")
+            )
+        y = _as_batch(y, "MSELoss.forward (y)")
+        self.diff = yhat - y
+        return float(0.5 * np.sum(self.diff * self.diff) / yhat.shape[0])
+
+    def backward(self, dout: float = 1.0) -> np.ndarray:
+        if self.diff is None:
+            raise _no_forward("MSELoss.backward")
+        dout = float(_check_dout(dout, "MSELoss.backward", ()))
+        return (dout / self.diff.shape[0]) * self.diff
+
+    def __call__(self, yhat: np.ndarray, y: np.ndarray) -> float:  # type: ignore[override]
+        return self.forward(yhat, y)
+
+
+class SoftmaxCrossEntropy(Layer):
+    """Softmax followed by the cross-entropy loss, averaged over the batch.
+
+    p_kc = e^{s_kc} / Σ_c' e^{s_kc'};  z = −(1/N) Σ_k log p_{k, y_k}.
+
+    forward: scores (N, C), labels y (N,) of integers in 0..C−1 -> z (a float); caches p.
+    backward(dout=1.0) -> dout (p − onehot(y)) / N, shape (N, C).
+    Stable: the row maximum is subtracted before exp (softmax does not change), so exp never
+    overflows, and log p is computed as s − log Σ e^s, never as log of a rounded-to-0 p.
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.p: np.ndarray | None = None
+        self.y: np.ndarray | None = None
+
+    def forward(self, scores: np.ndarray, y: np.ndarray) -> float:
+        scores = _as_batch(scores, "SoftmaxCrossEntropy.forward")
+        N, C = scores.shape
+        y = np.asarray(y)
+        if y.shape != (N,) or y.dtype.kind not in "iu":
+            raise ValueError(
+                f"SoftmaxCrossEntropy.forward expected integer labels y of shape ({N},), "
+                f"got dtype {y.dtype} and shape {y.shape}"
+            )
+        if N and (y.min() < 0 or y.max() >= C):
+            raise ValueError(f"SoftmaxCrossEntropy.forward expected labels in 0..{C - 1}, "
+                             f"got values from {y.min()} to {y.max()}")
+        shifted = scores - scores.max(axis=1, keepdims=True)
+        exp = np.exp(shifted)
+        sum_exp = exp.sum(axis=1, keepdims=True)
+        self.p = exp / sum_exp
+        self.y = y
+        log_p_true = shifted[np.arange(N), y] - np.log(sum_exp[:, 0])
+        return float(-log_p_true.mean())
+
+    def backward(self, dout: float = 1.0) -> np.ndarray:
+        if self.p is None or self.y is None:
+            raise _no_forward("SoftmaxCrossEntropy.backward")
+        dout = float(_check_dout(dout, "SoftmaxCrossEntropy.backward", ()))
+        N = self.p.shape[0]
+        dscores = self.p.copy()
+        dscores[np.arange(N), self.y] -= 1.0
+        dscores *= dout / N
+        return dscores
+
+    def __call__(self, scores: np.ndarray, y: np.ndarray) -> float:  # type: ignore[override]
+        return self.forward(scores, y)
+
+
+# --------------------------------------------------------------------------------------------
+# Composition and learning
+# --------------------------------------------------------------------------------------------
+
+
+class Sequential(Layer):
+    """Layers applied one after another: x¹ -> layer 1 -> x² -> … -> x^L (Wu's composite view).
+
+    forward(x): x (N, D) -> the last layer's output; each layer keeps what its backward needs.
+    backward(dout): dout = ∂z/∂x^L -> ∂z/∂x¹; on the way every layer fills its own grads.
+
+    ``params`` and ``grads`` are dicts over all layers, keyed ``"<index>.<name>"`` (e.g.
+    ``"0.W"``), holding the layers' own arrays (not copies): changing ``model.params["0.W"]``
+    in place changes the first layer. So a Sequential is a layer too and can be nested.
+    """
+
+    def __init__(self, layers: Iterable[Layer]) -> None:
+        super().__init__()
+        self.layers = list(layers)
+        for i, layer in enumerate(self.layers):
+            if not (hasattr(layer, "forward") and hasattr(layer, "backward") and hasattr(layer, "params")):
+                raise TypeError(f"Sequential expected layers with forward, backward and params; "
+                                f"item {i} is {layer!r}")
+            if isinstance(layer, MSELoss | SoftmaxCrossEntropy):
+                raise TypeError("Sequential holds the layers before the loss; call the loss separately: "
+                                "z = loss.forward(model.forward(x), y); model.backward(loss.backward())")
+
+    @property
+    def params(self) -> dict[str, np.ndarray]:  # type: ignore[override]
+        return {f"{i}.{k}": v for i, layer in enumerate(self.layers) for k, v in layer.params.items()}
+
+    @params.setter
+    def params(self, value) -> None:  # Layer.__init__ assigns {}; the layers hold the real ones
+        pass
+
+    @property
+    def grads(self) -> dict[str, np.ndarray]:  # type: ignore[override]
+        return {f"{i}.{k}": v for i, layer in enumerate(self.layers) for k, v in layer.grads.items()}
+
+    @grads.setter
+    def grads(self, value) -> None:
+        pass
+
+    def forward(self, x: np.ndarray) -> np.ndarray:
+        for layer in self.layers:
+            x = layer.forward(x)  # x^{i+1} = layer_i(x^i; w^i)
+        return x
+
+    def backward(self, dout: np.ndarray) -> np.ndarray:
+        for layer in reversed(self.layers):
+            # dout holds ∂z/∂x^{i+1}. The layer sets its grads to ∂z/∂w^i = ∂z/∂x^{i+1} · ∂x^{i+1}/∂w^i
+            # and returns ∂z/∂x^i = ∂z/∂x^{i+1} · ∂x^{i+1}/∂x^i, the dout of the layer before it.
+            dout = layer.backward(dout)
+        return dout
+
+    def __repr__(self) -> str:
+        return "Sequential([" + ", ".join(repr(layer) for layer in self.layers) + "])"
+
+
+def sgd_step(layers: Layer | Iterable[Layer], eta: float) -> None:
+    """One step of gradient descent, w <- w − η ∂z/∂w, for every parameter, in place.
+
+    ``layers`` is a layer (a ``Sequential`` counts as one) or a list of layers whose ``grads``
+    were filled by the last ``backward``. ``eta`` is the learning rate η (学习率), > 0.
+    """
+    eta = float(eta)
+    if not (np.isfinite(eta) and eta > 0):
+        raise ValueError(f"sgd_step expected a learning rate eta > 0, got {eta!r}")
+    for layer in [layers] if hasattr(layers, "params") else layers:
+        params, grads = layer.params, layer.grads
+        for name, p in params.items():
+            g = grads[name]
+            if g.shape != p.shape:
+                raise ValueError(f"sgd_step: {layer!r} has params[{name!r}] of shape {p.shape} "
+                                 f"but grads[{name!r}] of shape {g.shape}")
+            p -= eta * g  # in place, so the layer (and a Sequential's view of it) sees the change
+
+
+def fit(
+    model: Layer, loss: MSELoss | SoftmaxCrossEntropy, X: np.ndarray, y: np.ndarray,
+    eta: float = 0.1, epochs: int = 100, batch_size: int | None = None, seed: int = 0,
+) -> np.ndarray:
+    """Train ``model`` with (stochastic) gradient descent; return the loss per epoch (epochs,).
+
+    Each step: z = loss(model(X_batch), y_batch); model.backward(loss.backward()); sgd_step.
+    ``batch_size=None`` uses the whole data set each step (one step per epoch); otherwise the
+    rows are shuffled each epoch with ``np.random.default_rng(seed)`` and cut into mini-batches.
+    The recorded loss of an epoch is the mean of its steps' losses (before each step's update).
+    """
+    X = np.asarray(X)
+    epochs = _positive_int(epochs, "fit epochs")
+    N = X.shape[0]
+    if batch_size is None:
+        batch_size = N
+    batch_size = _positive_int(batch_size, "fit batch_size")
+    rng = np.random.default_rng(seed)
+    history = np.empty(epochs)
+    for epoch in range(epochs):
+        order = np.arange(N) if batch_size >= N else rng.permutation(N)
+        losses = []
+        for start in range(0, N, batch_size):
+            rows = order[start:start + batch_size]
+            losses.append(loss.forward(model.forward(X[rows]), y[rows]))
+            model.backward(loss.backward())
+            sgd_step(model, eta)
+        history[epoch] = np.mean(losses)
+    return history
