@@ -1,0 +1,658 @@
+"""Explorers: small interactive figures a lecture opens in one line.
+
+    from bpcourse.widgets import activation_explorer
+    activation_explorer()
+
+Each explorer has two parts, kept apart on purpose:
+
+* a plain *model* class (``ActivationModel``, ``PathsModel``, ...): set a parameter, and it
+  recomputes its state; ``draw(fig)`` draws that state on a matplotlib Figure. It checks every
+  parameter and raises a ``ValueError`` that names the parameter and its range. Training stops
+  and says so when the error becomes nan or inf. Tests drive these objects without a kernel.
+* a thin ipywidgets *shell* (``Explorer``): sliders and buttons that call the model's setters,
+  a status line, and one Figure drawn into an Output widget. Every change redraws the same
+  figure and replaces the Output's picture, so the notebook does not fill up with figures.
+
+The one-liners return the shell; its ``.model`` is the model, ``.controls`` maps names to
+sliders and buttons, and ``.last_ms`` is how long the last interaction took (recompute + redraw).
+"""
+
+from __future__ import annotations
+
+import base64
+import io
+import math
+import time
+from collections.abc import Callable
+
+import ipywidgets as widgets
+import numpy as np
+import PIL.Image
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
+from matplotlib.ticker import FuncFormatter, LogLocator, MaxNLocator, NullLocator
+
+__all__ = [
+    "ActivationModel", "PathsModel", "Explorer",
+    "ZhouTrainerModel", "activation_explorer", "paths_explorer", "zhou_trainer",
+]
+
+# Colours shared by the figures: forward values and gradients, as in the circuit drawings.
+FORWARD_COLOUR = "tab:green"
+GRADIENT_COLOUR = "tab:red"
+
+
+# "1e-06" instead of mathtext's 10^{-6}: typesetting mathtext on every redraw is slow.
+_POWER_OF_TEN = FuncFormatter(lambda value, _pos: f"{value:.0e}")
+
+
+def _few_ticks(*axes) -> None:
+    """At most about five ticks per axis: tick labels are most of the cost of a redraw."""
+    for ax in axes:
+        ax.xaxis.set_major_locator(MaxNLocator(nbins=4))
+        ax.yaxis.set_major_locator(MaxNLocator(nbins=4))
+
+
+def _check_number(name: str, value, low: float, high: float) -> float:
+    """Return ``value`` as a float, or say which parameter is wrong and what it should be."""
+    if isinstance(value, bool) or not isinstance(value, int | float | np.integer | np.floating):
+        raise TypeError(f"{name} expected a number, got {value!r} of type {type(value).__name__}")
+    value = float(value)
+    if not (math.isfinite(value) and low <= value <= high):
+        raise ValueError(f"{name} must be between {low:g} and {high:g}, got {value!r}")
+    return value
+
+
+def _check_int(name: str, value, low: int, high: int) -> int:
+    if isinstance(value, bool) or not isinstance(value, int | np.integer):
+        raise TypeError(f"{name} expected a whole number, got {value!r} of type {type(value).__name__}")
+    if not low <= value <= high:
+        raise ValueError(f"{name} must be a whole number from {low} to {high}, got {value!r}")
+    return int(value)
+
+
+def _check_choice(name: str, value, choices) -> str:
+    if value not in choices:
+        raise ValueError(f"{name} must be one of {', '.join(map(repr, choices))}; got {value!r}")
+    return value
+
+
+# --------------------------------------------------------------------------------------------
+# 3. Activation explorer: f, f' and the gradient through a stack of n layers
+# --------------------------------------------------------------------------------------------
+
+
+def _sigmoid(x: np.ndarray) -> np.ndarray:
+    # exp only ever sees -|x| <= 0, so it cannot overflow.
+    e = np.exp(-np.abs(x))
+    return np.where(x >= 0, 1.0 / (1.0 + e), e / (1.0 + e))
+
+
+def activation_and_derivative(name: str, x: np.ndarray, slope: float = 0.1, alpha: float = 1.0):
+    """``(f(x), f'(x))`` for one of ``ACTIVATIONS``, elementwise on an array ``x`` of any shape.
+
+    ``slope`` is Leaky ReLU's slope for x < 0 (0.1 gives the lecture's max(0.1x, x));
+    ``alpha`` is ELU's α. At the kink x = 0 ReLU and Leaky ReLU take the left derivative.
+    """
+    x = np.asarray(x, dtype=np.float64)
+    if name == "sigmoid":
+        f = _sigmoid(x)
+        return f, f * (1.0 - f)  # Zhou's (5.9): f' = f(1 - f)
+    if name == "tanh":
+        f = np.tanh(x)
+        return f, 1.0 - f * f
+    if name == "relu":
+        return np.maximum(x, 0.0), (x > 0).astype(np.float64)
+    if name == "leaky relu":
+        return np.where(x > 0, x, slope * x), np.where(x > 0, 1.0, slope)
+    if name == "elu":
+        # expm1 of min(x, 0): no overflow for large x, and exact near 0.
+        neg = alpha * np.expm1(np.minimum(x, 0.0))
+        return np.where(x > 0, x, neg), np.where(x > 0, 1.0, neg + alpha)
+    raise ValueError(f"activation must be one of {', '.join(map(repr, ACTIVATIONS))}; got {name!r}")
+
+
+ACTIVATIONS = ("sigmoid", "tanh", "relu", "leaky relu", "elu")
+
+
+class ActivationModel:
+    """One activation f at one input x, and a stack of n copies of it: z = f(f(...f(x))).
+
+    State after every change:
+    ``f``, ``df``: f(x) and f'(x).
+    ``inputs``: (n,) the input x_i of layer i (x_1 = x, x_{i+1} = f(x_i)).
+    ``grads``: (n,) ∂z/∂x_i, the gradient arriving at layer i's input from the top. Backprop
+    fills it from the top down: ∂z/∂x_n = f'(x_n), and ∂z/∂x_i = ∂z/∂x_{i+1} · f'(x_i).
+    ``grad_input``: ∂z/∂x = grads[0], the product of the n local derivatives.
+    """
+
+    X_RANGE = (-6.0, 6.0)
+    N_RANGE = (1, 30)
+    SLOPE_RANGE = (0.0, 1.0)
+    ALPHA_RANGE = (0.1, 3.0)
+
+    def __init__(self, activation: str = "sigmoid", x: float = 1.0, n_layers: int = 10,
+                 slope: float = 0.1, alpha: float = 1.0) -> None:
+        self.activation = _check_choice("activation", activation, ACTIVATIONS)
+        self.x = _check_number("x", x, *self.X_RANGE)
+        self.n_layers = _check_int("n_layers", n_layers, *self.N_RANGE)
+        self.slope = _check_number("slope", slope, *self.SLOPE_RANGE)
+        self.alpha = _check_number("alpha", alpha, *self.ALPHA_RANGE)
+        self.recompute()
+
+    def set(self, name: str, value) -> None:
+        """Change one parameter (``activation``, ``x``, ``n_layers``, ``slope``, ``alpha``)."""
+        checks = {
+            "activation": lambda v: _check_choice("activation", v, ACTIVATIONS),
+            "x": lambda v: _check_number("x", v, *self.X_RANGE),
+            "n_layers": lambda v: _check_int("n_layers", v, *self.N_RANGE),
+            "slope": lambda v: _check_number("slope", v, *self.SLOPE_RANGE),
+            "alpha": lambda v: _check_number("alpha", v, *self.ALPHA_RANGE),
+        }
+        if name not in checks:
+            raise ValueError(f"ActivationModel has no parameter {name!r}; it has {', '.join(checks)}")
+        setattr(self, name, checks[name](value))
+        self.recompute()
+
+    def fn(self, x: np.ndarray):
+        return activation_and_derivative(self.activation, x, self.slope, self.alpha)
+
+    def recompute(self) -> None:
+        f, df = self.fn(np.array(self.x))
+        self.f, self.df = float(f), float(df)
+        # Forward through the stack, keeping every layer's input (backward needs them).
+        inputs = np.empty(self.n_layers)
+        local = np.empty(self.n_layers)
+        h = self.x
+        for i in range(self.n_layers):
+            inputs[i] = h
+            out, d = self.fn(np.array(h))
+            local[i] = d
+            h = float(out)
+        self.inputs, self.local, self.output = inputs, local, h
+        # Backward: the gradient arriving at each layer's input, from the top down.
+        grads = np.empty(self.n_layers)
+        upstream = 1.0
+        for i in reversed(range(self.n_layers)):
+            upstream = upstream * local[i]
+            grads[i] = upstream
+        self.grads = grads
+        self.grad_input = float(grads[0])
+
+    def label(self) -> str:
+        name = self.activation
+        if name == "leaky relu":
+            name += f" (slope {self.slope:g})"
+        if name == "elu":
+            name += f" (α = {self.alpha:g})"
+        return name
+
+    def draw(self, fig: Figure) -> None:
+        """Draw f, f' and the per-layer gradients on ``fig``. The first call makes the axes and
+        lines; later calls on the same figure only move them (much faster than redrawing)."""
+        if getattr(self, "_fig", None) is not fig:
+            self._setup(fig)
+        a = self._artists
+        grid = a["grid"]
+        f, df = self.fn(grid)
+        a["f"].set_ydata(f)
+        a["df"].set_ydata(df)
+        a["x"].set_xdata([self.x, self.x])
+        a["dots"].set_data([self.x, self.x], [self.f, self.df])
+        low, high = min(f.min(), df.min()), max(f.max(), df.max())
+        a["ax_f"].set_ylim(low - 0.1 * (high - low) - 0.05, high + 0.1 * (high - low) + 0.05)
+        a["ax_f"].set_title(f"{self.label()}: f({self.x:.2f}) = {self.f:.3f}, "
+                            f"f'({self.x:.2f}) = {self.df:.3f}", fontsize=9)
+
+        layers = np.arange(1, self.n_layers + 1)
+        size = np.abs(self.grads)
+        nonzero = size > 0
+        a["g"].set_data(layers[nonzero], size[nonzero])
+        ax_g = a["ax_g"]
+        ax_g.set_xlim(0.5, self.n_layers + 0.5)
+        if nonzero.any():
+            top, bottom = size[nonzero].max(), size[nonzero].min()
+            ax_g.set_ylim(min(bottom, 0.1 * top) / 3, top * 3)
+        a["zero"].set_visible(not nonzero.all())
+        if not nonzero.all():
+            first = int(layers[~nonzero].max())
+            a["zero"].set_text(f"gradient is exactly 0 from layer {first} down:\n"
+                               "f' = 0 there, and it blocks everything below")
+        ax_g.set_title(f"{self.n_layers} layers: ∂z/∂x = {self.grad_input:.3g}", fontsize=9)
+
+    def _setup(self, fig: Figure) -> None:
+        fig.clear()
+        ax_f, ax_g = fig.subplots(1, 2)
+        grid = np.linspace(*self.X_RANGE, 241)
+        (f,) = ax_f.plot(grid, grid, color=FORWARD_COLOUR, label="f(x)")
+        (df,) = ax_f.plot(grid, grid, color=GRADIENT_COLOUR, label="f'(x)")
+        x = ax_f.axvline(self.x, color="0.5", lw=0.8)
+        (dots,) = ax_f.plot([0, 0], [0, 0], "o", color="k", ms=5)
+        ax_f.set_xlim(*self.X_RANGE)
+        ax_f.set_xlabel("x")
+        ax_f.legend(loc="upper left", fontsize=8)
+        ax_f.grid(alpha=0.3)
+        _few_ticks(ax_f)
+        ax_f.set_title("f", fontsize=9)  # placeholders, so tight_layout leaves room for titles
+        ax_g.set_title("g", fontsize=9)
+        (g,) = ax_g.semilogy([1], [1], "o-", color=GRADIENT_COLOUR)
+        zero = ax_g.text(0.5, 0.5, "", transform=ax_g.transAxes, ha="center", va="center", fontsize=9)
+        ax_g.set_xlabel("layer i (1 = input side)")
+        ax_g.set_ylabel("|∂z/∂x_i|")
+        ax_g.yaxis.set_major_locator(LogLocator(numticks=6))
+        ax_g.yaxis.set_minor_locator(NullLocator())  # minor log ticks cost time and say little
+        ax_g.yaxis.set_major_formatter(_POWER_OF_TEN)
+        ax_g.xaxis.set_major_locator(MaxNLocator(integer=True, nbins=6))
+        ax_g.grid(alpha=0.3)
+        fig.tight_layout()  # once: a layout engine would redo it on every draw
+        self._fig = fig
+        self._artists = {"grid": grid, "ax_f": ax_f, "ax_g": ax_g, "f": f, "df": df, "x": x,
+                         "dots": dots, "g": g, "zero": zero}
+
+
+# --------------------------------------------------------------------------------------------
+# 2. Path / dynamic-programming explorer
+# --------------------------------------------------------------------------------------------
+
+
+def layered_counts(width: int, depth: int) -> dict[str, int]:
+    """Costs of ∂output/∂input on a layered, fully connected graph: one input node, ``depth``
+    hidden layers of ``width`` nodes, one output node (layer widths 1, width, ..., width, 1).
+
+    ``paths``: every path from input to output picks one node per hidden layer: width**depth.
+    ``naive_mults``: multiplying the depth + 1 local derivatives along each path separately
+    takes depth multiplications per path.
+    ``dp_mults``: the DP (backprop) multiplies once per edge: 2·width + (depth − 1)·width².
+    """
+    paths = width**depth
+    return {
+        "paths": paths,
+        "naive_mults": paths * depth,
+        "dp_mults": 2 * width + (depth - 1) * width * width,
+    }
+
+
+class PathsModel:
+    """Width and depth of a layered graph, and what the derivative costs naively and by DP.
+
+    State: ``counts`` (for the current width and depth; see ``layered_counts``) and
+    ``curve`` ({'depths', 'naive_mults', 'dp_mults'} for depths 1..max for the current width).
+    """
+
+    WIDTH_RANGE = (1, 10)
+    DEPTH_RANGE = (1, 30)
+
+    def __init__(self, width: int = 3, depth: int = 8) -> None:
+        self.width = _check_int("width", width, *self.WIDTH_RANGE)
+        self.depth = _check_int("depth", depth, *self.DEPTH_RANGE)
+        self.recompute()
+
+    def set(self, name: str, value) -> None:
+        """Change ``width`` or ``depth``."""
+        ranges = {"width": self.WIDTH_RANGE, "depth": self.DEPTH_RANGE}
+        if name not in ranges:
+            raise ValueError(f"PathsModel has no parameter {name!r}; it has width, depth")
+        setattr(self, name, _check_int(name, value, *ranges[name]))
+        self.recompute()
+
+    def recompute(self) -> None:
+        self.counts = layered_counts(self.width, self.depth)
+        depths = np.arange(1, self.DEPTH_RANGE[1] + 1)
+        rows = [layered_counts(self.width, int(d)) for d in depths]
+        self.curve = {
+            "depths": depths,
+            "naive_mults": np.array([float(r["naive_mults"]) for r in rows]),
+            "dp_mults": np.array([float(r["dp_mults"]) for r in rows]),
+        }
+
+    def draw(self, fig: Figure) -> None:
+        """Naive and DP multiplications against depth, log scale, the current depth marked."""
+        if getattr(self, "_fig", None) is not fig:
+            self._setup(fig)
+        a = self._artists
+        c, n = self.curve, self.counts
+        a["naive"].set_ydata(c["naive_mults"])
+        a["dp"].set_ydata(c["dp_mults"])
+        a["here"].set_data([self.depth, self.depth], [max(n["naive_mults"], 1), max(n["dp_mults"], 1)])
+        a["ax"].set_ylim(0.5, c["naive_mults"].max() * 5)
+        a["ax"].set_title(
+            f"width {self.width}, depth {self.depth}: {n['paths']:,} paths; "
+            f"naive {n['naive_mults']:,} vs DP {n['dp_mults']:,} multiplications",
+            fontsize=9,
+        )
+
+    def _setup(self, fig: Figure) -> None:
+        fig.clear()
+        ax = fig.subplots()
+        depths = self.curve["depths"]
+        (naive,) = ax.semilogy(depths, depths, "-", color=GRADIENT_COLOUR, label="naive: a product per path")
+        (dp,) = ax.semilogy(depths, depths, "-", color=FORWARD_COLOUR, label="DP (backprop): one per edge")
+        (here,) = ax.semilogy([1, 1], [1, 1], "o", color="k", ms=7, label="this graph")
+        ax.set_xlim(0, depths[-1] + 1)
+        ax.set_xlabel("depth (hidden layers)")
+        ax.set_ylabel("multiplications")
+        ax.yaxis.set_major_locator(LogLocator(numticks=8))
+        ax.yaxis.set_minor_locator(NullLocator())
+        ax.yaxis.set_major_formatter(_POWER_OF_TEN)
+        ax.legend(loc="upper left", fontsize=8)
+        ax.grid(alpha=0.3)
+        ax.set_title("p", fontsize=9)
+        fig.tight_layout()
+        self._fig = fig
+        self._artists = {"ax": ax, "naive": naive, "dp": dp, "here": here}
+
+
+# --------------------------------------------------------------------------------------------
+# 4. Zhou trainer: standard / accumulated BP on watermelon 3.0α
+# --------------------------------------------------------------------------------------------
+
+
+def _check_rate(name: str, value) -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float | np.integer | np.floating):
+        raise TypeError(f"{name} expected a number, got {value!r} of type {type(value).__name__}")
+    if not (math.isfinite(value) and value > 0):
+        raise ValueError(f"{name} must be a learning rate > 0 (Zhou suggests 0.1), got {value!r}")
+    return float(value)
+
+
+class ZhouTrainerModel:
+    """Zhou's 2-q-1 network (``bpcourse.zhou.ZhouNet``) learning 西瓜数据集 3.0α.
+
+    Parameters: ``eta`` (η > 0), ``q`` hidden units, ``mode`` ('standard' or 'accumulated'),
+    ``epochs`` (how many a ``train()`` call runs), ``seed`` (initial weights and the order of the
+    samples), ``sample`` (Zhou's 编号 1..17: whose g_j and e_h are shown).
+    Changing ``q`` or ``seed`` starts again from the seeded net (``reset``); the others do not.
+
+    State: ``net``; ``E`` the list [E before training, E after epoch 1, ...] (5.16);
+    ``g`` (1,) and ``e`` (q,): g_j (5.10) and e_h (5.15) of the chosen sample for the current net;
+    ``diverged``: None, or the message saying at which epoch E became nan or inf (training then
+    refuses to go on until ``reset``).
+    """
+
+    Q_RANGE = (1, 20)
+    EPOCHS_RANGE = (1, 1000)
+    SEED_RANGE = (0, 9999)
+    MODES = ("standard", "accumulated")
+
+    def __init__(self, eta: float = 0.5, q: int = 5, mode: str = "standard", epochs: int = 50,
+                 seed: int = 0, sample: int = 1) -> None:
+        from bpcourse.datasets import watermelon3a
+
+        self.X, self.y = watermelon3a()
+        self.eta = _check_rate("eta", eta)
+        self.q = _check_int("q", q, *self.Q_RANGE)
+        self.mode = _check_choice("mode", mode, self.MODES)
+        self.epochs = _check_int("epochs", epochs, *self.EPOCHS_RANGE)
+        self.seed = _check_int("seed", seed, *self.SEED_RANGE)
+        self.sample = _check_int("sample", sample, 1, len(self.y))
+        self.reset()
+
+    def set(self, name: str, value) -> None:
+        """Change one parameter: eta, q, mode, epochs, seed or sample."""
+        checks = {
+            "eta": lambda v: _check_rate("eta", v),
+            "q": lambda v: _check_int("q", v, *self.Q_RANGE),
+            "mode": lambda v: _check_choice("mode", v, self.MODES),
+            "epochs": lambda v: _check_int("epochs", v, *self.EPOCHS_RANGE),
+            "seed": lambda v: _check_int("seed", v, *self.SEED_RANGE),
+            "sample": lambda v: _check_int("sample", v, 1, len(self.y)),
+        }
+        if name not in checks:
+            raise ValueError(f"ZhouTrainerModel has no parameter {name!r}; it has {', '.join(checks)}")
+        setattr(self, name, checks[name](value))
+        if name in ("q", "seed"):
+            self.reset()
+        else:
+            self.recompute()
+
+    def reset(self) -> None:
+        """Back to the seeded, untrained net: weights and thresholds drawn in (0, 1)."""
+        from bpcourse.zhou import ZhouNet
+
+        self.net = ZhouNet(2, self.q, 1, seed=self.seed)
+        self.E = [self.net.error(self.X, self.y)]
+        self.updates = [0]
+        self.diverged: str | None = None
+        self.recompute()
+
+    def step(self) -> None:
+        """Train one epoch (一轮)."""
+        self.train(1)
+
+    def train(self, epochs: int | None = None) -> None:
+        """Train ``epochs`` more epochs (default: the ``epochs`` parameter), one at a time, and
+        stop at the first epoch where E is nan or inf."""
+        epochs = self.epochs if epochs is None else _check_int("epochs", epochs, *self.EPOCHS_RANGE)
+        if self.diverged:
+            raise ValueError(f"{self.diverged} Press Reset (reset()) to start again.")
+        for _ in range(epochs):
+            epoch = len(self.E)  # the epoch about to run, counting from 1
+            # Each epoch's sample order comes from (seed, epoch): reruns are identical.
+            with np.errstate(over="ignore", invalid="ignore"):  # we check E ourselves below
+                history = self.net.train(self.X, self.y, eta=self.eta, epochs=1, mode=self.mode,
+                                         seed=self.seed * 100_003 + epoch)
+            E = history.E[-1]
+            if not math.isfinite(E):
+                self.diverged = (f"Training diverged at epoch {epoch}: E became {E}, so it stopped "
+                                 f"(η = {self.eta:g} is too large).")
+                break
+            self.E.append(E)
+            self.updates.append(self.updates[-1] + history.updates[-1])
+        self.recompute()
+
+    def recompute(self) -> None:
+        from bpcourse.zhou import e_hidden, g_output
+
+        k = self.sample - 1
+        with np.errstate(over="ignore", invalid="ignore"):
+            fp = self.net.forward_all(self.X[k])
+            self.y_hat = float(fp.y_hat[0])
+            self.g = g_output(fp.y_hat, np.array([float(self.y[k])]))  # (5.10)
+            self.e = e_hidden(fp.b, self.net.w, self.g)  # (5.15)
+        self.accuracy = float(np.mean(self.net.predict(self.X) == self.y)) if not self.diverged else 0.0
+
+    def status(self) -> str:
+        if self.diverged:
+            return self.diverged + " Press Reset."
+        k = self.sample - 1
+        good = "good melon 好瓜" if self.y[k] == 1 else "not good"
+        e = ", ".join(f"{value:+.4f}" for value in self.e)
+        return (f"epoch {len(self.E) - 1}, E = {self.E[-1]:.4f}, training accuracy "
+                f"{round(self.accuracy * len(self.y))}/{len(self.y)}. Sample {self.sample} "
+                f"(density {self.X[k, 0]:.3f}, sugar {self.X[k, 1]:.3f}, {good}): ŷ = {self.y_hat:.4f}, "
+                f"g_1 = {self.g[0]:+.4f} (5.10), e_h = [{e}] (5.15)")
+
+    GRID = 60
+
+    def draw(self, fig: Figure) -> None:
+        """E against epochs, ŷ over the density–sugar plane with the 0.5 boundary, and the bars
+        g_1, e_1..e_q of the chosen sample. Later calls update the same axes."""
+        if getattr(self, "_fig", None) is not fig or len(self._artists["bars"]) != self.q + 1:
+            self._setup(fig)
+        a = self._artists
+        epochs = np.arange(len(self.E))
+        a["E"].set_data(epochs, self.E)
+        ax_E = a["ax_E"]
+        ax_E.set_xlim(0, max(10, len(self.E) - 1))
+        ax_E.set_ylim(0, max(self.E) * 1.1)
+        ax_E.set_title(f"E after epoch {len(self.E) - 1}: {self.E[-1]:.4f} ({self.mode} BP)", fontsize=9)
+        a["message"].set_text(self.diverged or "")
+        with np.errstate(over="ignore", invalid="ignore"):
+            y_hat = self.net.forward(a["grid"]).reshape(self.GRID, self.GRID)
+        a["image"].set_data(y_hat)
+        a["image"].set_visible(not self.diverged)
+        k = self.sample - 1
+        a["chosen"].set_offsets([self.X[k]])
+        a["ax_b"].set_title(f"ŷ over the plane; {round(self.accuracy * 17)}/17 right", fontsize=9)
+        if a["boundary"] is not None:
+            a["boundary"].remove()
+            a["boundary"] = None
+        if not self.diverged and y_hat.min() < 0.5 < y_hat.max():
+            a["boundary"] = a["ax_b"].contour(a["xs"], a["ys"], y_hat, levels=[0.5], colors="k",
+                                              linewidths=1.2)
+        ax_h = a["ax_h"]
+        heights = np.concatenate([self.g, self.e])
+        heights = np.where(np.isfinite(heights), heights, 0.0)
+        for bar, height in zip(a["bars"], heights, strict=True):
+            bar.set_height(height)
+        top = max(np.abs(heights).max() * 1.2, 1e-4)
+        ax_h.set_ylim(-top, top)
+        ax_h.set_title(f"sample {self.sample}: g_j and e_h", fontsize=9)
+
+    def _setup(self, fig: Figure) -> None:
+        fig.clear()
+        ax_E, ax_b, ax_h = fig.subplots(1, 3, gridspec_kw={"width_ratios": [1.1, 1, 0.9]})
+        (E,) = ax_E.plot([0], [0], color=GRADIENT_COLOUR)
+        ax_E.set_xlabel("epoch")
+        ax_E.set_ylabel("E (5.16)")
+        ax_E.grid(alpha=0.3)
+        ax_E.set_title("E", fontsize=9)
+        message = ax_E.text(0.5, 0.5, "", transform=ax_E.transAxes, ha="center", va="center", fontsize=9,
+                            color="darkred", wrap=True)
+        xs = np.linspace(0.2, 0.8, self.GRID)
+        ys = np.linspace(0.0, 0.5, self.GRID)
+        gx, gy = np.meshgrid(xs, ys)
+        grid = np.column_stack([gx.ravel(), gy.ravel()])
+        image = ax_b.imshow(np.zeros((self.GRID, self.GRID)), origin="lower", extent=(0.2, 0.8, 0.0, 0.5),
+                            vmin=0, vmax=1, cmap="RdYlGn", alpha=0.6, aspect="auto")
+        good = self.y == 1
+        ax_b.scatter(*self.X[good].T, marker="o", color="darkgreen", s=25, label="good 好瓜")
+        ax_b.scatter(*self.X[~good].T, marker="x", color="darkred", s=25, label="not good")
+        chosen = ax_b.scatter([0], [0], s=160, facecolors="none", edgecolors="k", linewidths=1.5)
+        ax_b.set_xlim(0.2, 0.8)
+        ax_b.set_ylim(0.0, 0.5)
+        ax_b.set_xlabel("density")
+        ax_b.set_ylabel("sugar")
+        ax_b.set_title("b", fontsize=9)
+        labels = ["g_1"] + [f"e_{h + 1}" for h in range(self.q)]
+        bars = ax_h.bar(range(len(labels)), np.zeros(len(labels)),
+                        color=[GRADIENT_COLOUR] + ["tab:blue"] * self.q)
+        ax_h.set_xticks(range(len(labels)), labels, fontsize=7, rotation=90 if self.q > 8 else 0)
+        ax_h.axhline(0, color="0.5", lw=0.8)
+        ax_h.set_title("h", fontsize=9)
+        _few_ticks(ax_E, ax_b)
+        ax_h.yaxis.set_major_locator(MaxNLocator(nbins=4))
+        fig.tight_layout()
+        self._fig = fig
+        self._artists = {"ax_E": ax_E, "ax_b": ax_b, "ax_h": ax_h, "E": E, "message": message,
+                         "image": image, "grid": grid, "xs": xs, "ys": ys, "chosen": chosen,
+                         "boundary": None, "bars": bars}
+
+
+# --------------------------------------------------------------------------------------------
+# The shell: controls -> model -> one figure in an Output widget
+# --------------------------------------------------------------------------------------------
+
+
+class Explorer(widgets.VBox):
+    """A model, its controls, a status line and one figure.
+
+    ``controls``: name -> widget. A value widget whose name is a model parameter calls
+    ``model.set(name, value)`` when it changes; ``actions`` maps a button's name to a function
+    of the model. After either, the figure is redrawn and ``last_ms`` records how long it took.
+    """
+
+    def __init__(self, model, controls: dict[str, widgets.Widget],
+                 actions: dict[str, Callable] | None = None, figsize=(9.0, 3.4),
+                 status: Callable[[object], str] | None = None) -> None:
+        self.model = model
+        self.controls = controls
+        self.status_text = status or (lambda m: "")
+        self.status = widgets.HTML()
+        self.out = widgets.Output()
+        self.fig = Figure(figsize=figsize, dpi=80)
+        FigureCanvasAgg(self.fig)  # draws without pyplot: no stray figure at the end of the cell
+        self.last_ms = float("nan")
+        actions = actions or {}
+        for name, control in controls.items():
+            if name in actions:
+                control.on_click(lambda _button, act=actions[name]: self._run(act))
+            else:
+                control.observe(lambda change, name=name: self._run(
+                    lambda m: m.set(name, change["new"])), names="value")
+        rows = [widgets.HBox(list(controls.values())[i:i + 3]) for i in range(0, len(controls), 3)]
+        super().__init__(rows + [self.status, self.out])
+        self._run(lambda m: None)
+
+    def _run(self, action: Callable) -> None:
+        start = time.perf_counter()
+        try:
+            action(self.model)
+        except (ValueError, TypeError) as error:
+            self.status.value = f"<span style='color:#b00'>{error}</span>"
+            return
+        self.redraw()
+        self.last_ms = (time.perf_counter() - start) * 1000
+
+    def redraw(self) -> None:
+        self.model.draw(self.fig)
+        # One draw, then PNG: cheaper than savefig, which draws the figure twice.
+        canvas = self.fig.canvas
+        canvas.draw()
+        buffer = io.BytesIO()
+        PIL.Image.frombuffer("RGBA", canvas.get_width_height(), canvas.buffer_rgba()).save(
+            buffer, format="png", compress_level=1)
+        png = base64.b64encode(buffer.getvalue()).decode("ascii")
+        # Replace the Output's one picture (no new output per move).
+        self.out.outputs = ({
+            "output_type": "display_data",
+            "data": {"image/png": png, "text/plain": "<explorer figure>"},
+            "metadata": {},
+        },)
+        self.status.value = self.status_text(self.model)
+
+
+def _slider(kind, description: str, value, low, high, step, **kw):
+    kw.setdefault("continuous_update", True)
+    return kind(value=value, min=low, max=high, step=step, description=description,
+                style={"description_width": "initial"}, **kw)
+
+
+def activation_explorer() -> Explorer:
+    """Pick an activation, move x: f and f', and the gradient through n stacked layers."""
+    m = ActivationModel()
+    controls = {
+        "activation": widgets.Dropdown(options=ACTIVATIONS, value=m.activation, description="f"),
+        "x": _slider(widgets.FloatSlider, "x", m.x, *m.X_RANGE, 0.05),
+        "n_layers": _slider(widgets.IntSlider, "layers n", m.n_layers, *m.N_RANGE, 1),
+        "slope": _slider(widgets.FloatSlider, "leaky slope", m.slope, *m.SLOPE_RANGE, 0.01),
+        "alpha": _slider(widgets.FloatSlider, "ELU α", m.alpha, *m.ALPHA_RANGE, 0.05),
+    }
+    return Explorer(m, controls, status=lambda m: (
+        f"z = f(f(…f(x))) with {m.n_layers} layers: ∂z/∂x = {m.grad_input:.4g} "
+        f"(the product of the {m.n_layers} local derivatives f'(x_i))"))
+
+
+def paths_explorer() -> Explorer:
+    """Width and depth of a layered graph: paths (naive) vs multiplications (DP), log scale."""
+    m = PathsModel()
+    controls = {
+        "width": _slider(widgets.IntSlider, "width", m.width, *m.WIDTH_RANGE, 1),
+        "depth": _slider(widgets.IntSlider, "depth", m.depth, *m.DEPTH_RANGE, 1),
+    }
+    return Explorer(m, controls, figsize=(8.0, 3.6), status=lambda m: (
+        f"{m.counts['paths']:,} paths; the DP needs {m.counts['dp_mults']:,} multiplications, "
+        f"enumerating paths {m.counts['naive_mults']:,}"))
+
+
+def zhou_trainer() -> Explorer:
+    """Zhou's BP network on watermelon 3.0α: Train / Step / Reset, E against epochs, the
+    decision boundary, and g_j, e_h of one sample."""
+    m = ZhouTrainerModel()
+    controls = {
+        "eta": widgets.FloatLogSlider(value=m.eta, base=10, min=-2, max=1, step=0.1, description="η",
+                                      continuous_update=False),
+        "q": _slider(widgets.IntSlider, "hidden q", m.q, *m.Q_RANGE, 1, continuous_update=False),
+        "mode": widgets.ToggleButtons(options=m.MODES, value=m.mode, description="mode",
+                                      style={"button_width": "90px"}),
+        "epochs": _slider(widgets.IntSlider, "epochs per Train", m.epochs, 1, 500, 1,
+                          continuous_update=False),
+        "seed": widgets.BoundedIntText(value=m.seed, min=m.SEED_RANGE[0], max=m.SEED_RANGE[1],
+                                       description="seed", layout={"width": "160px"}),
+        "sample": _slider(widgets.IntSlider, "sample 编号", m.sample, 1, len(m.y), 1),
+        "train": widgets.Button(description="Train", button_style="primary"),
+        "step": widgets.Button(description="Step (1 epoch)"),
+        "reset": widgets.Button(description="Reset"),
+    }
+    actions = {"train": lambda m: m.train(), "step": lambda m: m.step(), "reset": lambda m: m.reset()}
+    return Explorer(m, controls, actions, figsize=(11.0, 3.4), status=lambda m: m.status())
