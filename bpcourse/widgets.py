@@ -33,8 +33,8 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter, LogLocator, MaxNLocator, NullLocator
 
 __all__ = [
-    "ActivationModel", "PathsModel", "Explorer",
-    "ZhouTrainerModel", "activation_explorer", "paths_explorer", "zhou_trainer",
+    "ActivationModel", "PathsModel", "ZhouTrainerModel", "PlaygroundModel", "Explorer",
+    "activation_explorer", "paths_explorer", "zhou_trainer", "playground",
 ]
 
 # Colours shared by the figures: forward values and gradients, as in the circuit drawings.
@@ -51,6 +51,11 @@ def _few_ticks(*axes) -> None:
     for ax in axes:
         ax.xaxis.set_major_locator(MaxNLocator(nbins=4))
         ax.yaxis.set_major_locator(MaxNLocator(nbins=4))
+
+
+def _count(n: int) -> str:
+    """A count a figure title can hold: 52,488 but 1.00e+30."""
+    return f"{n:,}" if n < 10**7 else f"{n:.2e}"
 
 
 def _check_number(name: str, value, low: float, high: float) -> float:
@@ -316,8 +321,8 @@ class PathsModel:
         a["here"].set_data([self.depth, self.depth], [max(n["naive_mults"], 1), max(n["dp_mults"], 1)])
         a["ax"].set_ylim(0.5, c["naive_mults"].max() * 5)
         a["ax"].set_title(
-            f"width {self.width}, depth {self.depth}: {n['paths']:,} paths; "
-            f"naive {n['naive_mults']:,} vs DP {n['dp_mults']:,} multiplications",
+            f"width {self.width}, depth {self.depth}: {_count(n['paths'])} paths; "
+            f"naive {_count(n['naive_mults'])} vs DP {_count(n['dp_mults'])} multiplications",
             fontsize=9,
         )
 
@@ -540,6 +545,180 @@ class ZhouTrainerModel:
 
 
 # --------------------------------------------------------------------------------------------
+# 5. Playground: a small network on a 2-D toy set, trained by gradient descent
+# --------------------------------------------------------------------------------------------
+
+CLASS_COLOURS = ("tab:blue", "tab:orange", "tab:green")
+
+
+class PlaygroundModel:
+    """A network 2 -> (width units, activation) × depth -> classes, with softmax cross-entropy,
+    trained by full-batch gradient descent on ``dataset`` ('spirals', 'moons' or 'xor').
+
+    Parameters: ``dataset``, ``width``, ``depth`` (hidden layers), ``activation``, ``eta`` (> 0),
+    ``steps`` (how many a ``train()`` call takes), ``seed`` (data and initial weights).
+    Changing the data set or the architecture starts again (``reset``); ``eta`` and ``steps`` do not.
+
+    State: ``net`` (a ``bpcourse.layers.Sequential``), ``losses`` (the loss before each step,
+    then the current one: len = steps taken + 1), ``accuracy``, and ``diverged`` (None, or the
+    message saying at which step the loss or a weight became nan or inf).
+    """
+
+    DATASETS = ("spirals", "moons", "xor")
+    WIDTH_RANGE = (1, 64)
+    DEPTH_RANGE = (1, 4)
+    STEPS_RANGE = (1, 5000)
+    SEED_RANGE = (0, 9999)
+
+    def __init__(self, dataset: str = "spirals", width: int = 24, depth: int = 2,
+                 activation: str = "relu", eta: float = 0.5, steps: int = 50, seed: int = 0) -> None:
+        self.dataset = _check_choice("dataset", dataset, self.DATASETS)
+        self.width = _check_int("width", width, *self.WIDTH_RANGE)
+        self.depth = _check_int("depth", depth, *self.DEPTH_RANGE)
+        self.activation = _check_choice("activation", activation, ACTIVATIONS)
+        self.eta = _check_rate("eta", eta)
+        self.steps = _check_int("steps", steps, *self.STEPS_RANGE)
+        self.seed = _check_int("seed", seed, *self.SEED_RANGE)
+        self.reset()
+
+    def set(self, name: str, value) -> None:
+        """Change one parameter: dataset, width, depth, activation, eta, steps or seed."""
+        checks = {
+            "dataset": lambda v: _check_choice("dataset", v, self.DATASETS),
+            "width": lambda v: _check_int("width", v, *self.WIDTH_RANGE),
+            "depth": lambda v: _check_int("depth", v, *self.DEPTH_RANGE),
+            "activation": lambda v: _check_choice("activation", v, ACTIVATIONS),
+            "eta": lambda v: _check_rate("eta", v),
+            "steps": lambda v: _check_int("steps", v, *self.STEPS_RANGE),
+            "seed": lambda v: _check_int("seed", v, *self.SEED_RANGE),
+        }
+        if name not in checks:
+            raise ValueError(f"PlaygroundModel has no parameter {name!r}; it has {', '.join(checks)}")
+        setattr(self, name, checks[name](value))
+        if name not in ("eta", "steps"):
+            self.reset()
+
+    @property
+    def hidden(self) -> tuple[int, ...]:
+        return (self.width,) * self.depth
+
+    def reset(self) -> None:
+        """New data (from ``seed``) and a freshly initialised network."""
+        from bpcourse import datasets, layers
+
+        make = {"spirals": datasets.make_spirals, "moons": datasets.make_moons, "xor": datasets.make_xor}
+        self.X, self.y = make[self.dataset](seed=self.seed)
+        self.classes = int(self.y.max()) + 1
+        kind = {"sigmoid": layers.Sigmoid, "tanh": layers.Tanh, "relu": layers.ReLU,
+                "leaky relu": lambda: layers.LeakyReLU(0.1), "elu": layers.ELU}[self.activation]
+        rng = np.random.default_rng(self.seed)
+        stack, n_in = [], 2
+        for n_out in self.hidden:
+            stack += [layers.Linear(n_in, n_out, rng=rng), kind()]
+            n_in = n_out
+        stack.append(layers.Linear(n_in, self.classes, rng=rng))
+        self.net = layers.Sequential(stack)
+        self.loss = layers.SoftmaxCrossEntropy()
+        self.diverged: str | None = None
+        self.losses = [self.loss.forward(self.net.forward(self.X), self.y)]
+        self._evaluate()
+
+    def step(self) -> None:
+        """One step of gradient descent on the whole data set."""
+        self.train(1)
+
+    def train(self, steps: int | None = None) -> None:
+        """Take ``steps`` gradient steps (default: the ``steps`` parameter); stop at the first one
+        after which the loss or a weight is nan or inf."""
+        from bpcourse.layers import sgd_step
+
+        steps = self.steps if steps is None else _check_int("steps", steps, *self.STEPS_RANGE)
+        if self.diverged:
+            raise ValueError(f"{self.diverged} Press Reset (reset()) to start again.")
+        for _ in range(steps):
+            step = len(self.losses)
+            # The loss's forward was the last call, so the layers hold this step's caches.
+            with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+                try:
+                    self.net.backward(self.loss.backward())
+                    sgd_step(self.net, self.eta)  # w <- w − η ∂z/∂w
+                    loss = self.loss.forward(self.net.forward(self.X), self.y)
+                except ValueError:  # a layer refused a non-finite input: the weights blew up
+                    loss = math.nan
+            finite = math.isfinite(loss) and all(np.isfinite(p).all() for p in self.net.params.values())
+            if not finite:
+                self.diverged = (f"Training diverged at step {step}: the loss or a weight became nan or "
+                                 f"inf, so it stopped (η = {self.eta:g} is too large).")
+                break
+            self.losses.append(loss)
+        self._evaluate()
+
+    def _evaluate(self) -> None:
+        if self.diverged:
+            self.accuracy = 0.0
+            return
+        scores = self.net.forward(self.X)
+        self.accuracy = float(np.mean(scores.argmax(axis=1) == self.y))
+        self.loss.forward(scores, self.y)  # leave the caches of the current weights for step()
+
+    def status(self) -> str:
+        if self.diverged:
+            return self.diverged + " Press Reset."
+        return (f"{self.dataset}: 2 → {' → '.join(map(str, self.hidden))} ({self.activation}) → "
+                f"{self.classes}; step {len(self.losses) - 1}, loss {self.losses[-1]:.4f}, "
+                f"training accuracy {self.accuracy:.0%}")
+
+    GRID = 70
+
+    def draw(self, fig: Figure) -> None:
+        """Loss against steps, and the predicted class over the plane with the data on top."""
+        if getattr(self, "_fig", None) is not fig or self._artists["data"] is not self.X:
+            self._setup(fig)
+        a = self._artists
+        steps = np.arange(len(self.losses))
+        a["loss"].set_data(steps, self.losses)
+        a["ax_l"].set_xlim(0, max(10, len(self.losses) - 1))
+        a["ax_l"].set_ylim(0, max(self.losses) * 1.1)
+        a["ax_l"].set_title(f"loss after {len(self.losses) - 1} steps: {self.losses[-1]:.4f}", fontsize=9)
+        a["message"].set_text(self.diverged or "")
+        if not self.diverged:
+            labels = self.net.forward(a["grid"]).argmax(axis=1).reshape(self.GRID, self.GRID)
+            a["image"].set_data(labels)
+            self.loss.forward(self.net.forward(self.X), self.y)  # restore the caches for step()
+        a["image"].set_visible(not self.diverged)
+        a["ax_b"].set_title(f"{self.dataset}: {self.accuracy:.0%} right", fontsize=9)
+
+    def _setup(self, fig: Figure) -> None:
+        from matplotlib.colors import ListedColormap
+
+        fig.clear()
+        ax_l, ax_b = fig.subplots(1, 2)
+        (loss,) = ax_l.plot([0], [0], color=GRADIENT_COLOUR)
+        ax_l.set_xlabel("step")
+        ax_l.set_ylabel("softmax cross-entropy")
+        ax_l.grid(alpha=0.3)
+        ax_l.set_title("l", fontsize=9)
+        message = ax_l.text(0.5, 0.5, "", transform=ax_l.transAxes, ha="center", va="center",
+                            fontsize=9, color="darkred", wrap=True)
+        low, high = self.X.min(axis=0) - 0.3, self.X.max(axis=0) + 0.3
+        xs, ys = np.linspace(low[0], high[0], self.GRID), np.linspace(low[1], high[1], self.GRID)
+        gx, gy = np.meshgrid(xs, ys)
+        colours = ListedColormap(CLASS_COLOURS[: self.classes])
+        image = ax_b.imshow(np.zeros((self.GRID, self.GRID)), origin="lower", cmap=colours, alpha=0.3,
+                            vmin=0, vmax=self.classes - 1, extent=(low[0], high[0], low[1], high[1]),
+                            aspect="auto", interpolation="nearest")
+        ax_b.scatter(*self.X.T, c=self.y, cmap=colours, vmin=0, vmax=self.classes - 1, s=10)
+        ax_b.set_xlim(low[0], high[0])
+        ax_b.set_ylim(low[1], high[1])
+        ax_b.set_title("b", fontsize=9)
+        _few_ticks(ax_l, ax_b)
+        fig.tight_layout()
+        self._fig = fig
+        self._artists = {"ax_l": ax_l, "ax_b": ax_b, "loss": loss, "message": message, "image": image,
+                         "grid": np.column_stack([gx.ravel(), gy.ravel()]), "data": self.X}
+
+
+# --------------------------------------------------------------------------------------------
 # The shell: controls -> model -> one figure in an Output widget
 # --------------------------------------------------------------------------------------------
 
@@ -656,3 +835,26 @@ def zhou_trainer() -> Explorer:
     }
     actions = {"train": lambda m: m.train(), "step": lambda m: m.step(), "reset": lambda m: m.reset()}
     return Explorer(m, controls, actions, figsize=(11.0, 3.4), status=lambda m: m.status())
+
+
+def playground() -> Explorer:
+    """A small network on spirals, moons or XOR: layer sizes, activation, learning rate; Train
+    and watch the loss fall and the decision boundary bend."""
+    m = PlaygroundModel()
+    controls = {
+        "dataset": widgets.ToggleButtons(options=m.DATASETS, value=m.dataset, description="data",
+                                         style={"button_width": "70px"}),
+        "width": _slider(widgets.IntSlider, "units per layer", m.width, *m.WIDTH_RANGE, 1,
+                         continuous_update=False),
+        "depth": _slider(widgets.IntSlider, "hidden layers", m.depth, *m.DEPTH_RANGE, 1,
+                         continuous_update=False),
+        "activation": widgets.Dropdown(options=ACTIVATIONS, value=m.activation, description="activation"),
+        "eta": widgets.FloatLogSlider(value=m.eta, base=10, min=-3, max=1.5, step=0.1,
+                                      description="η", continuous_update=False),
+        "steps": _slider(widgets.IntSlider, "steps per Train", m.steps, 1, 1000, 1, continuous_update=False),
+        "train": widgets.Button(description="Train", button_style="primary"),
+        "step": widgets.Button(description="Step"),
+        "reset": widgets.Button(description="Reset"),
+    }
+    actions = {"train": lambda m: m.train(), "step": lambda m: m.step(), "reset": lambda m: m.reset()}
+    return Explorer(m, controls, actions, figsize=(9.0, 3.6), status=lambda m: m.status())
