@@ -24,6 +24,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from numbers import Real
+from operator import mul as _times
 
 __all__ = [
     "Gate", "AddGate", "MultiplyGate", "MaxGate", "ExpGate", "ReciprocalGate", "SigmoidGate",
@@ -203,7 +204,8 @@ class PowerGate(Gate):
 # each parent; backward multiplies those by the upstream gradient, edge by edge.
 # --------------------------------------------------------------------------------------------
 
-_add, _mul, _max = AddGate.local, MultiplyGate.local, MaxGate.local
+_max = MaxGate.local
+_isfinite = math.isfinite  # a module global is found faster than math.isfinite in Value.__init__
 
 
 class Value:
@@ -220,7 +222,7 @@ class Value:
                  _op: str = "") -> None:
         if type(data) is not float:
             data = _as_float(data, "Value")
-        elif not math.isfinite(data):
+        elif not _isfinite(data):
             raise ValueError(f"Value expected a finite number, got {data!r}")
         self.data = data
         self.grad: float | None = None
@@ -236,10 +238,12 @@ class Value:
 
     # -- binary operations: the other side may be a Value or a plain number --------------------
 
+    # + and * are the hot path of every scalar net, so they write AddGate/MultiplyGate's local
+    # gradients inline (1 and 1; y and x) instead of calling ``local``: one call and two tuples
+    # fewer per node. The tests check both against finite differences.
     def __add__(self, other):
         if isinstance(other, Value):
-            out, local = _add(self.data, other.data)
-            return Value(out, "", (self, other), local, "+")
+            return Value(self.data + other.data, "", (self, other), (1.0, 1.0), "+")
         other = _as_float(other, "Value + number")
         return Value(self.data + other, "", (self,), (1.0,), "+")
 
@@ -247,8 +251,7 @@ class Value:
 
     def __mul__(self, other):
         if isinstance(other, Value):
-            out, local = _mul(self.data, other.data)
-            return Value(out, "", (self, other), local, "*")
+            return Value(self.data * other.data, "", (self, other), (other.data, self.data), "*")
         other = _as_float(other, "Value * number")
         return Value(self.data * other, "", (self,), (other,), "*")
 
@@ -290,6 +293,40 @@ class Value:
     def __rpow__(self, base):
         raise TypeError("number ** Value is not supported: write (Value * log(base)).exp()")
 
+    @staticmethod
+    def dot(ws, xs, bias=0.0) -> Value:
+        """Σ_i ws[i]·xs[i] + bias as ONE node: a neuron's weighted sum (Zhou's α_h = Σ_i v_ih x_i).
+
+        ``ws`` and ``xs``: sequences of the same length n holding Values or plain numbers;
+        ``bias``: a Value or a number. It gives the same number and the same gradients as
+        ``sum((w * x for w, x in zip(ws, xs)), bias)``, but where that builds a chain of 2n nodes,
+        ``dot`` builds one node with an edge to each Value it uses, whose local gradients are
+        ∂/∂w_i = x_i, ∂/∂x_i = w_i and ∂/∂bias = 1. Fewer nodes means fewer Python objects to
+        create and to walk: this is what makes a scalar MLP several times faster (benchmarks/).
+        """
+        if len(ws) != len(xs):
+            raise ValueError(f"Value.dot expected ws and xs of the same length, got {len(ws)} and {len(xs)}")
+        wd = [w.data if isinstance(w, Value) else _as_float(w, "Value.dot ws") for w in ws]
+        xd = [x.data if isinstance(x, Value) else _as_float(x, "Value.dot xs") for x in xs]
+        prev: list[Value] = []
+        local: list[float] = []
+        for w, x_data in zip(ws, xd, strict=True):
+            if isinstance(w, Value):
+                prev.append(w)
+                local.append(x_data)  # ∂(w·x)/∂w = x
+        for x, w_data in zip(xs, wd, strict=True):
+            if isinstance(x, Value):
+                prev.append(x)
+                local.append(w_data)  # ∂(w·x)/∂x = w
+        if isinstance(bias, Value):
+            start = bias.data
+            prev.append(bias)
+            local.append(1.0)
+        else:
+            start = _as_float(bias, "Value.dot bias")
+        # The products are added left to right starting from the bias, like the chain of nodes.
+        return Value(sum(map(_times, wd, xd), start), "", tuple(prev), tuple(local), "dot")
+
     def max(self, other):
         """max(self, other): the gradient goes to the larger one (the router)."""
         if not isinstance(other, Value):
@@ -327,23 +364,28 @@ class Value:
         """Every node of this Value's graph, each after all the nodes it was computed from.
 
         Depth-first search with an explicit stack: a recursive version hits Python's recursion
-        limit (about 1000) on a long chain.
+        limit (about 1000) on a long chain. A node is pushed twice: first to be expanded (its
+        parents pushed above it), then again under a ``None`` marker meaning "all its parents are
+        in ``order`` now, append it". The markers and a set of nodes (Values hash by identity)
+        keep the loop free of per-node tuples and ``id()`` calls, which made it twice as fast.
         """
         order: list[Value] = []
-        seen: set[int] = set()
-        stack: list[tuple[Value, bool]] = [(self, False)]
+        seen: set[Value] = set()
+        stack: list[Value | None] = [self]
+        push, pop = stack.append, stack.pop
         while stack:
-            node, parents_done = stack.pop()
-            if parents_done:
-                order.append(node)
+            node = pop()
+            if node is None:  # the marker: the node under it has all its parents done
+                order.append(pop())
                 continue
-            if id(node) in seen:
+            if node in seen:
                 continue
-            seen.add(id(node))
-            stack.append((node, True))
+            seen.add(node)
+            push(node)
+            push(None)
             for parent in node._prev:
-                if id(parent) not in seen:
-                    stack.append((parent, False))
+                if parent not in seen:
+                    push(parent)
         return order
 
     def backward(self) -> None:
