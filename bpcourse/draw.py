@@ -1,0 +1,152 @@
+"""Draw the computational graph (计算图) of a ``Value``, in the style of the CS231n slides.
+
+    from bpcourse.gates import Value
+    from bpcourse.draw import draw
+    x, y, z = Value(-2.0, label="x"), Value(5.0, label="y"), Value(-4.0, label="z")
+    f = (x + y) * z
+    draw(f)          # forward values only, and a note: "run backward() to see gradients"
+    f.backward()
+    draw(f)          # each node: its value above (green), its gradient ∂f/∂node below (red)
+
+Matplotlib only (no graphviz binary), left to right: a node's column is the length of the longest
+path from a leaf to it, so every edge points right. Leaves are squares showing their label;
+operations are circles showing their operation. A gradient that was never computed (``grad is
+None``) is left out, not drawn as 0.00: zero would be a claim, "not computed" is not.
+"""
+
+from __future__ import annotations
+
+import matplotlib.pyplot as plt
+from matplotlib.axes import Axes
+from matplotlib.collections import LineCollection
+
+from bpcourse.gates import Value
+
+__all__ = ["draw", "VALUE_COLOUR", "GRAD_COLOUR", "NO_GRAD_NOTE"]
+
+VALUE_COLOUR = "tab:green"  # forward values, as on the slides
+GRAD_COLOUR = "tab:red"  # gradients
+NO_GRAD_NOTE = "run backward() to see gradients"
+
+
+_SYMBOL = {"*": "×", "-": "−", "neg": "−x"}  # how an operation is written inside its circle
+
+
+def _fmt(x: float) -> str:
+    """Two decimals like the slides, or scientific notation where two decimals would lie."""
+    if x != 0 and (abs(x) >= 1e4 or abs(x) < 5e-3):
+        return f"{x:.2e}"
+    return f"{x:.2f}"
+
+
+def _layout(f: Value) -> tuple[list[Value], dict[int, tuple[float, float]], int, int]:
+    """Nodes in topological order and a position (column, row) for each, keyed by id.
+
+    Column = longest path from a leaf. Rows are placed from the output leftwards: a node sits near
+    the mean row of the nodes that use it (fewer crossings), ties broken by its operand slot.
+    """
+    order = f.topological_order()
+    column: dict[int, int] = {}
+    for node in order:  # parents come first, so their columns are known
+        column[id(node)] = 1 + max((column[id(p)] for p in node._prev), default=-1)
+    # Then each leaf moves right, to just before its first use (as the slides draw w2 next to its
+    # +), so that no input's wire runs across the whole picture.
+    first_use: dict[int, int] = {}
+    for node in order:
+        for p in node._prev:
+            if not p._prev:
+                first_use[id(p)] = min(first_use.get(id(p), column[id(node)]), column[id(node)])
+    for leaf_id, col in first_use.items():
+        column[leaf_id] = col - 1
+    n_columns = column[id(f)] + 1
+    by_column: list[list[Value]] = [[] for _ in range(n_columns)]
+    for node in order:
+        by_column[column[id(node)]].append(node)
+
+    uses: dict[int, list[tuple[int, int, int]]] = {id(n): [] for n in order}  # (child id, slot, arity)
+    for node in order:
+        for slot, parent in enumerate(node._prev):
+            uses[id(parent)].append((id(node), slot, len(node._prev)))
+
+    row: dict[int, float] = {}
+    for col in range(n_columns - 1, -1, -1):
+        nodes = by_column[col]
+
+        def key(node: Value, i: int) -> tuple[float, int]:
+            u = [(row[c] + 0.3 * (slot - (arity - 1) / 2)) for c, slot, arity in uses[id(node)] if c in row]
+            return (sum(u) / len(u) if u else 0.0, i)
+
+        ranked = sorted(nodes, key=lambda n, _k=key: _k(n, nodes.index(n)))
+        for rank, node in enumerate(ranked):
+            row[id(node)] = rank - (len(ranked) - 1) / 2
+    positions = {id(n): (float(column[id(n)]), -row[id(n)]) for n in order}
+    return order, positions, n_columns, max(len(c) for c in by_column)
+
+
+def draw(f: Value, ax: Axes | None = None) -> Axes:
+    """Draw the graph that produced ``f``: values above the nodes, gradients below.
+
+    ``ax``: an existing Axes to draw into (it is cleared first, so an explorer can redraw in
+    place); by default a new figure sized to the graph. Returns the Axes (``ax.figure`` is the
+    figure). Readable up to about 30 nodes.
+    """
+    if not isinstance(f, Value):
+        raise TypeError(f"draw expected a Value (the output of a computation), got {type(f).__name__}")
+    order, pos, n_columns, tallest = _layout(f)
+    if ax is None:
+        _, ax = plt.subplots(figsize=(1.2 + 1.7 * n_columns, 0.9 + 1.15 * tallest))
+    elif getattr(ax, "_bpcourse_artists", None) is not None:
+        # Redrawing into our own drawing: remove what we drew (much faster than ax.clear(),
+        # which rebuilds ticks and spines; an explorer redraws on every slider move).
+        for artist in ax._bpcourse_artists:
+            artist.remove()
+    else:
+        ax.clear()
+    ax.set_axis_off()
+    texts_before, collections_before = len(ax.texts), len(ax.collections)
+
+    # Edges: one line per use. A node used twice by the same operation (a + a) gets two lines,
+    # bent apart a little, because each use is its own path for the gradient.
+    segments = []
+    for node in order:
+        x1, y1 = pos[id(node)]
+        seen: dict[int, int] = {}
+        for parent in node._prev:
+            k = seen.get(id(parent), 0)
+            seen[id(parent)] = k + 1
+            x0, y0 = pos[id(parent)]
+            bend = 0.12 * k * (1 if k % 2 else -1)
+            if x1 - x0 > 1:  # a wire skipping columns: lift it so it does not run through a node
+                bend += 0.45
+            segments.append([(x0, y0), ((x0 + x1) / 2, (y0 + y1) / 2 + bend), (x1, y1)])
+    ax.add_collection(LineCollection(segments, colors="0.45", linewidths=1.2, zorder=1))
+
+    leaves = [n for n in order if not n._prev]
+    ops = [n for n in order if n._prev]
+    for group, marker, size in ((leaves, "s", 620), (ops, "o", 700)):
+        if group:
+            ax.scatter([pos[id(n)][0] for n in group], [pos[id(n)][1] for n in group], s=size,
+                       marker=marker, facecolors="white", edgecolors="0.2", linewidths=1.2, zorder=2)
+
+    missing = False
+    for node in order:
+        x, y = pos[id(node)]
+        inside = node.label if not node._prev else _SYMBOL.get(node._op, node._op)
+        ax.text(x, y, inside or "", ha="center", va="center", fontsize=9, zorder=3, gid="name")
+        value = _fmt(node.data)
+        if node._prev and node.label:  # a named intermediate, like q in (x + y) z
+            value = f"{node.label} = {value}"
+        ax.text(x, y + 0.3, value, ha="center", va="bottom", fontsize=9, color=VALUE_COLOUR, gid="value")
+        if node.grad is None:
+            missing = True
+        else:
+            ax.text(x, y - 0.3, _fmt(node.grad), ha="center", va="top", fontsize=9, color=GRAD_COLOUR,
+                    gid="grad")
+    if missing:
+        ax.text(0.5, 0.0, NO_GRAD_NOTE, transform=ax.transAxes, ha="center", va="bottom", fontsize=9,
+                style="italic", color="0.35", gid="note")
+    ax._bpcourse_artists = ax.texts[texts_before:] + ax.collections[collections_before:]
+    top = (tallest - 1) / 2
+    ax.set_xlim(-0.6, n_columns - 0.4)
+    ax.set_ylim(-top - 0.85, top + 0.75)
+    return ax
