@@ -105,8 +105,9 @@ class Step:
 
     def _repr_latex_(self) -> str:
         mark = r"\quad\checkmark" if self.holds else r"\quad\text{FAILS}"
-        rule = rf",\qquad {sp.latex(self.update)}" if self.update is not None else ""
-        return rf"$\displaystyle \text{{{self.equation}}}\quad {sp.latex(self.statement)}{rule}{mark}$"
+        rule = rf",\qquad {sp.latex(self.update, order='none')}" if self.update is not None else ""
+        text = rf"\text{{{self.equation}}}\quad {sp.latex(self.statement, order='none')}{rule}{mark}"
+        return "$\\displaystyle " + text.replace(r"\frac{d}{d ", r"\frac{\partial}{\partial ") + "$"
 
 
 def _step(equation, text, lhs, derived, closed_form, written_out, update=None) -> Step:
@@ -154,7 +155,10 @@ def derive() -> list[Step]:
     E_output = _one_output_error(w_hj * b_h + r_hj) + E_rest
     dE_dw = sp.diff(E_output, w_hj)
     chain = (dE_dyhat * dyhat_dbeta * dbeta_dw).subs({y_hat_j: f(beta_j - theta_j)})
-    factors = sp.Mul(sp.Derivative(E_k, y_hat_j), sp.Derivative(y_hat_j, beta_j), sp.Derivative(beta_j, w_hj))
+    factors = sp.Mul(
+        sp.Derivative(E_k, y_hat_j), sp.Derivative(y_hat_j, beta_j), sp.Derivative(beta_j, w_hj),
+        evaluate=False,
+    )
     steps.append(_step("(5.7)", "the chain rule: the three factors multiply to ∂E_k/∂w_hj",
                        sp.Derivative(E_k, w_hj), dE_dw, factors, chain.subs(beta_j, w_hj * b_h + r_hj)))
     steps.append(_step("(5.11)", "∂E_k/∂w_hj = −g_j b_h, so Δw_hj = −η ∂E_k/∂w_hj = η g_j b_h",
