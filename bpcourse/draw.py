@@ -29,7 +29,7 @@ GRAD_COLOUR = "tab:red"  # gradients
 NO_GRAD_NOTE = "run backward() to see gradients"
 
 
-_SYMBOL = {"*": "×", "-": "−", "neg": "−x"}  # how an operation is written inside its circle
+_SYMBOL = {"*": "×", "-": "−", "neg": "−x", "dot": "Σwx"}  # how an operation is written inside its circle
 
 
 def _fmt(x: float) -> str:

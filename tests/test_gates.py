@@ -90,6 +90,11 @@ BINARY = {
     "div": (lambda a, b: a / b, lambda a, b: a / b, lambda a, b: _guard_input(b, away_from_zero=0.5)),
     "max": (lambda a, b: a.max(b), lambda a, b: max(a, b), None),
 }
+# Value.dot: one node for a weighted sum; here w = (a, b), x = (c, 1.5), bias d.
+NARY = {
+    "dot": (lambda a, b, c, d: Value.dot([a, b], [c, 1.5], bias=d), lambda a, b, c, d: a * c + b * 1.5 + d,
+            None),
+}
 # The kinks: which side of each one the float twin is on. Finite differences are only valid if a
 # step of ±h does not cross a kink, so we compare these signatures at x and at x ± h.
 KINK = {
@@ -109,12 +114,10 @@ def programs(draw) -> tuple[int, Program, list[float]]:
     program: Program = []
     for step in range(n_ops):
         available = n_inputs + step  # operands may be any earlier node: this makes forks
-        if draw(st.booleans()):
-            name = draw(st.sampled_from(sorted(UNARY)))
-            program.append((name, (draw(st.integers(0, available - 1)),)))
-        else:
-            name = draw(st.sampled_from(sorted(BINARY)))
-            program.append((name, (draw(st.integers(0, available - 1)), draw(st.integers(0, available - 1)))))
+        kind = draw(st.sampled_from([UNARY, UNARY, BINARY, BINARY, NARY]))
+        name = draw(st.sampled_from(sorted(kind)))
+        arity = {id(UNARY): 1, id(BINARY): 2, id(NARY): 4}[id(kind)]
+        program.append((name, tuple(draw(st.integers(0, available - 1)) for _ in range(arity))))
     values = draw(st.lists(st.floats(-3.0, 3.0, allow_nan=False), min_size=n_inputs, max_size=n_inputs))
     return n_inputs, program, values
 
@@ -122,7 +125,7 @@ def programs(draw) -> tuple[int, Program, list[float]]:
 def run_values(program: Program, leaves: list[Value]) -> Value:
     nodes = list(leaves)
     for name, args in program:
-        fn = UNARY[name][0] if name in UNARY else BINARY[name][0]
+        fn = {**UNARY, **BINARY, **NARY}[name][0]
         nodes.append(fn(*(nodes[i] for i in args)))
     return nodes[-1]
 
@@ -132,7 +135,7 @@ def run_floats(program: Program, xs) -> tuple[float, tuple]:
     nodes = [float(x) for x in xs]
     signature = []
     for name, args in program:
-        _, fn, guard = UNARY[name] if name in UNARY else BINARY[name]
+        _, fn, guard = {**UNARY, **BINARY, **NARY}[name]
         operands = [nodes[i] for i in args]
         if guard is not None:
             guard(*operands)
