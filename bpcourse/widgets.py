@@ -33,8 +33,8 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter, LogLocator, MaxNLocator, NullLocator
 
 __all__ = [
-    "ActivationModel", "PathsModel", "ZhouTrainerModel", "PlaygroundModel", "Explorer",
-    "activation_explorer", "paths_explorer", "zhou_trainer", "playground",
+    "CircuitModel", "ActivationModel", "PathsModel", "ZhouTrainerModel", "PlaygroundModel", "Explorer",
+    "circuit_explorer", "activation_explorer", "paths_explorer", "zhou_trainer", "playground",
 ]
 
 # Colours shared by the figures: forward values and gradients, as in the circuit drawings.
@@ -253,6 +253,92 @@ class ActivationModel:
         self._fig = fig
         self._artists = {"grid": grid, "ax_f": ax_f, "ax_g": ax_g, "f": f, "df": df, "x": x,
                          "dots": dots, "g": g, "zero": zero}
+
+
+# --------------------------------------------------------------------------------------------
+# 1. Circuit explorer: the lecture's circuits, forward values and gradients
+# --------------------------------------------------------------------------------------------
+
+
+def _add_mul(p: dict):
+    """f = (x + y)·z, the first circuit of CS231n lecture 4."""
+    from bpcourse.gates import Value
+
+    x, y, z = Value(p["x"], label="x"), Value(p["y"], label="y"), Value(p["z"], label="z")
+    q = x + y
+    q.label = "q"
+    f = q * z
+    f.label = "f"
+    return f, {"x": x, "y": y, "z": z}
+
+
+def _neuron(p: dict):
+    """f = σ(w0·x0 + w1·x1 + w2) built from small gates: *, +, negate, exp, +1, 1/x."""
+    from bpcourse.gates import Value
+
+    leaves = {name: Value(p[name], label=name) for name in ("w0", "x0", "w1", "x1", "w2")}
+    dot = leaves["w0"] * leaves["x0"] + leaves["w1"] * leaves["x1"] + leaves["w2"]
+    dot.label = "w·x+b"
+    f = (1.0 + (-dot).exp()).reciprocal()
+    f.label = "f"
+    return f, leaves
+
+
+CIRCUITS = {
+    "add_mul": (_add_mul, {"x": -2.0, "y": 5.0, "z": -4.0}),
+    "neuron": (_neuron, {"w0": 2.0, "x0": -1.0, "w1": -3.0, "x1": -2.0, "w2": -3.0}),
+}
+
+
+class CircuitModel:
+    """One of ``CIRCUITS`` at the given inputs, after ``backward()``.
+
+    ``which``: 'add_mul' for f = (x + y)·z, or 'neuron' for the sigmoid neuron σ(w0·x0 + w1·x1 + w2).
+    Parameters are the circuit's inputs (x, y, z or w0, x0, w1, x1, w2), each in ``VALUE_RANGE``;
+    the defaults are the lecture's numbers.
+    State: ``f`` (the output ``Value``, its graph after ``backward``), ``values`` and ``grads``
+    (input name -> its data and ∂f/∂input).
+    """
+
+    VALUE_RANGE = (-10.0, 10.0)
+
+    def __init__(self, which: str = "add_mul", **values: float) -> None:
+        self.which = _check_choice("which", which, tuple(CIRCUITS))
+        self.build, defaults = CIRCUITS[which]
+        unknown = set(values) - set(defaults)
+        if unknown:
+            raise ValueError(f"circuit {which!r} has inputs {', '.join(defaults)}; "
+                             f"got {', '.join(sorted(unknown))}")
+        self.values = {name: _check_number(name, values.get(name, default), *self.VALUE_RANGE)
+                       for name, default in defaults.items()}
+        self.recompute()
+
+    def set(self, name: str, value) -> None:
+        """Change one input of the circuit and redo forward and backward."""
+        if name not in self.values:
+            raise ValueError(f"circuit {self.which!r} has inputs {', '.join(self.values)}; got {name!r}")
+        self.values[name] = _check_number(name, value, *self.VALUE_RANGE)
+        self.recompute()
+
+    def recompute(self) -> None:
+        self.f, leaves = self.build(self.values)
+        self.f.backward()
+        self.output = self.f.data
+        self.grads = {name: leaf.grad for name, leaf in leaves.items()}
+
+    def status(self) -> str:
+        grads = ", ".join(f"∂f/∂{name} = {grad:.4g}" for name, grad in self.grads.items())
+        return f"f = {self.output:.4g};  {grads}"
+
+    def draw(self, fig: Figure) -> None:
+        """The circuit with forward values and gradients (``bpcourse.draw.draw``)."""
+        from bpcourse.draw import draw
+
+        if getattr(self, "_fig", None) is not fig:
+            fig.clear()
+            self._ax = fig.add_axes((0, 0, 1, 1))
+            self._fig = fig
+        draw(self.f, ax=self._ax)  # draw clears what it drew before on this Axes
 
 
 # --------------------------------------------------------------------------------------------
@@ -635,14 +721,15 @@ class PlaygroundModel:
         steps = self.steps if steps is None else _check_int("steps", steps, *self.STEPS_RANGE)
         if self.diverged:
             raise ValueError(f"{self.diverged} Press Reset (reset()) to start again.")
+        with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+            self.loss.forward(self.net.forward(self.X), self.y)  # fresh caches for the first backward
         for _ in range(steps):
             step = len(self.losses)
-            # The loss's forward was the last call, so the layers hold this step's caches.
-            with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+            with np.errstate(over="ignore", invalid="ignore", divide="ignore"):  # checked below
                 try:
                     self.net.backward(self.loss.backward())
                     sgd_step(self.net, self.eta)  # w <- w − η ∂z/∂w
-                    loss = self.loss.forward(self.net.forward(self.X), self.y)
+                    loss = self.loss.forward(self.net.forward(self.X), self.y)  # also the next caches
                 except ValueError:  # a layer refused a non-finite input: the weights blew up
                     loss = math.nan
             finite = math.isfinite(loss) and all(np.isfinite(p).all() for p in self.net.params.values())
@@ -659,7 +746,6 @@ class PlaygroundModel:
             return
         scores = self.net.forward(self.X)
         self.accuracy = float(np.mean(scores.argmax(axis=1) == self.y))
-        self.loss.forward(scores, self.y)  # leave the caches of the current weights for step()
 
     def status(self) -> str:
         if self.diverged:
@@ -684,7 +770,6 @@ class PlaygroundModel:
         if not self.diverged:
             labels = self.net.forward(a["grid"]).argmax(axis=1).reshape(self.GRID, self.GRID)
             a["image"].set_data(labels)
-            self.loss.forward(self.net.forward(self.X), self.y)  # restore the caches for step()
         a["image"].set_visible(not self.diverged)
         a["ax_b"].set_title(f"{self.dataset}: {self.accuracy:.0%} right", fontsize=9)
 
@@ -858,3 +943,13 @@ def playground() -> Explorer:
     }
     actions = {"train": lambda m: m.train(), "step": lambda m: m.step(), "reset": lambda m: m.reset()}
     return Explorer(m, controls, actions, figsize=(9.0, 3.6), status=lambda m: m.status())
+
+
+def circuit_explorer(which: str = "add_mul") -> Explorer:
+    """Sliders for the inputs of a circuit ('add_mul': (x + y)·z, or 'neuron'); every move redoes
+    forward and backward and redraws the circuit with values and gradients."""
+    m = CircuitModel(which)
+    controls = {name: _slider(widgets.FloatSlider, name, value, -5.0, 5.0, 0.1)
+                for name, value in m.values.items()}
+    size = (9.0, 3.0) if which == "add_mul" else (11.0, 4.0)
+    return Explorer(m, controls, figsize=size, status=lambda m: m.status())

@@ -1,0 +1,402 @@
+"""The explorers, driven headless: set a control's ``.value`` or ``.click()`` a button, as a
+student would, and check the state against something computed independently (a fresh ``Value``
+graph, finite differences, the layers' backward, the path enumerator, Zhou's formulas).
+No kernel is needed; the figures are drawn with Agg (tests/conftest.py)."""
+
+import base64
+import math
+
+import numpy as np
+import pytest
+
+from bpcourse import layers
+from bpcourse.gates import Value
+from bpcourse.gradcheck import numerical_gradient, rel_error
+from bpcourse.widgets import (
+    ActivationModel,
+    CircuitModel,
+    PathsModel,
+    PlaygroundModel,
+    ZhouTrainerModel,
+    activation_explorer,
+    circuit_explorer,
+    paths_explorer,
+    playground,
+    zhou_trainer,
+)
+
+
+def picture(explorer) -> bytes:
+    """The PNG the explorer's Output widget shows now (there must be exactly one)."""
+    (output,) = explorer.out.outputs
+    return base64.b64decode(output["data"]["image/png"])
+
+
+def assert_redrawn(explorer, before: bytes) -> bytes:
+    """The Output holds one new PNG, drawn on the same figure (no new figure per move)."""
+    after = picture(explorer)
+    assert after.startswith(b"\x89PNG") and after != before
+    assert "color:#b00" not in explorer.status.value, explorer.status.value
+    return after
+
+
+# --------------------------------------------------------------------------------------------
+# 1. circuits
+# --------------------------------------------------------------------------------------------
+
+
+def test_add_mul_circuit_defaults_are_the_lecture_example():
+    # CS231n lecture 4: x = -2, y = 5, z = -4 gives f = -12 and gradients -4, -4, 3.
+    m = CircuitModel("add_mul")
+    assert m.output == -12.0
+    assert m.grads == {"x": -4.0, "y": -4.0, "z": 3.0}
+
+
+def test_neuron_circuit_defaults_match_the_published_rounded_values():
+    # CS231n lecture 4, w = (2, -3, -3), x = (-1, -2): f = 0.73, and the slides' gradients
+    # rounded to two decimals: dw0 = -0.20, dx0 = 0.39, dw1 = -0.39, dx1 = -0.59, dw2 = 0.20.
+    m = CircuitModel("neuron")
+    assert round(m.output, 2) == 0.73
+    published = {"w0": -0.20, "x0": 0.39, "w1": -0.39, "x1": -0.59, "w2": 0.20}
+    assert {name: round(g, 2) for name, g in m.grads.items()} == published
+
+
+@pytest.mark.parametrize("which", ["add_mul", "neuron"])
+def test_circuit_sliders_give_the_gradients_of_value_and_of_finite_differences(which):
+    explorer = circuit_explorer(which)
+    m = explorer.model
+    rng = np.random.default_rng(1)
+    before = picture(explorer)
+    names = list(m.values)
+    for _ in range(2):
+        for name in names:
+            explorer.controls[name].value = round(float(rng.uniform(-4, 4)), 1)
+        before = assert_redrawn(explorer, before)
+        point = np.array([m.values[n] for n in names])
+        assert [m.values[n] for n in names] == [explorer.controls[n].value for n in names]
+
+        # A fresh Value graph, written here without the widgets' code.
+        leaves = [Value(float(v)) for v in point]
+        if which == "add_mul":
+            x, y, z = leaves
+            f = (x + y) * z
+        else:
+            w0, x0, w1, x1, w2 = leaves
+            f = (w0 * x0 + w1 * x1 + w2).sigmoid()
+        f.backward()
+        assert [m.grads[n] for n in names] == pytest.approx([leaf.grad for leaf in leaves], rel=1e-12)
+
+        def plain(p):
+            if which == "add_mul":
+                return (p[0] + p[1]) * p[2]
+            return 1.0 / (1.0 + math.exp(-(p[0] * p[1] + p[2] * p[3] + p[4])))
+
+        numeric = numerical_gradient(plain, point.copy())
+        assert rel_error(np.array([m.grads[n] for n in names]), numeric) < 1e-7
+
+
+def test_circuit_rejects_bad_inputs():
+    with pytest.raises(ValueError, match="which"):
+        CircuitModel("nand")
+    m = CircuitModel("add_mul")
+    with pytest.raises(ValueError, match=r"x must be between -10 and 10"):
+        m.set("x", 11.0)
+    with pytest.raises(ValueError, match="has inputs x, y, z"):
+        m.set("w0", 1.0)
+    with pytest.raises(TypeError, match="x expected a number"):
+        m.set("x", "one")
+    with pytest.raises(ValueError, match="x must be between"):
+        m.set("x", math.nan)
+
+
+# --------------------------------------------------------------------------------------------
+# 2. paths vs DP
+# --------------------------------------------------------------------------------------------
+
+
+def test_paths_counts_agree_with_enumerating_the_paths():
+    from bpcourse.paths import backprop_deltas, layered_graph, sum_over_paths
+
+    explorer = paths_explorer()
+    before = picture(explorer)
+    for width, depth in [(1, 1), (2, 3), (3, 4), (4, 2)]:
+        explorer.controls["width"].value = width
+        explorer.controls["depth"].value = depth
+        before = assert_redrawn(explorer, before) if (width, depth) != (1, 1) else picture(explorer)
+        graph = layered_graph([1] + [width] * depth + [1], seed=0)
+        naive = sum_over_paths(graph, 0, graph.n_nodes - 1)
+        dp = backprop_deltas(graph, graph.n_nodes - 1)
+        counts = explorer.model.counts
+        assert counts == {"paths": naive.paths, "naive_mults": naive.mults, "dp_mults": dp.mults}
+
+
+def test_paths_curve_marks_the_current_point_and_grows_exponentially():
+    m = PathsModel(width=10, depth=30)
+    assert m.counts["paths"] == 10**30  # exact: Python integers
+    assert m.curve["naive_mults"][29] == float(m.counts["naive_mults"])
+    # Naive cost multiplies by about the width per layer; the DP's grows by width² per layer.
+    assert np.all(np.diff(m.curve["dp_mults"][1:]) == 100)
+    with pytest.raises(ValueError, match="width must be a whole number from 1 to 10"):
+        m.set("width", 0)
+    with pytest.raises(TypeError, match="depth expected a whole number"):
+        m.set("depth", 2.5)
+
+
+# --------------------------------------------------------------------------------------------
+# 3. activations
+# --------------------------------------------------------------------------------------------
+
+LAYERS = {
+    "sigmoid": lambda m: layers.Sigmoid(),
+    "tanh": lambda m: layers.Tanh(),
+    "relu": lambda m: layers.ReLU(),
+    "leaky relu": lambda m: layers.LeakyReLU(m.slope),
+    "elu": lambda m: layers.ELU(m.alpha),
+}
+
+
+def layer_backward(m: ActivationModel, n: int) -> tuple[float, float]:
+    """(output, ∂z/∂x) of n stacked layers from bpcourse.layers at the model's x."""
+    net = layers.Sequential([LAYERS[m.activation](m) for _ in range(n)])
+    out = net.forward(np.array([[m.x]]))
+    return float(out[0, 0]), float(net.backward(np.ones((1, 1)))[0, 0])
+
+
+@pytest.mark.parametrize("activation", list(LAYERS))
+def test_activation_derivative_matches_layer_backward_and_finite_differences(activation):
+    explorer = activation_explorer()
+    m = explorer.model
+    before = picture(explorer)
+    explorer.controls["activation"].value = activation
+    explorer.controls["slope"].value = 0.2
+    explorer.controls["alpha"].value = 1.5
+    for x, n in [(-1.3, 1), (0.7, 3), (2.1, 12)]:  # away from the kinks at 0
+        explorer.controls["x"].value = x
+        explorer.controls["n_layers"].value = n
+        before = assert_redrawn(explorer, before)
+        assert (m.activation, m.x, m.n_layers, m.slope, m.alpha) == (activation, x, n, 0.2, 1.5)
+
+        f1, df1 = layer_backward(m, 1)
+        assert m.f == pytest.approx(f1, rel=1e-12, abs=1e-15)
+        assert m.df == pytest.approx(df1, rel=1e-12, abs=1e-15)
+        out, grad = layer_backward(m, n)
+        assert m.output == pytest.approx(out, rel=1e-12, abs=1e-15)
+        assert m.grad_input == pytest.approx(grad, rel=1e-10, abs=1e-300)
+
+        def stack(a, n=n):
+            h = a[0]
+            for _ in range(n):
+                h = float(m.fn(np.array(h))[0])
+            return h
+
+        numeric = numerical_gradient(stack, np.array([x]))[0]
+        assert m.grad_input == pytest.approx(numeric, rel=1e-6, abs=1e-9)
+
+
+def test_sigmoid_stack_shrinks_the_gradient_below_a_quarter_per_layer():
+    m = ActivationModel("sigmoid", x=1.0, n_layers=10)
+    assert np.all(np.abs(m.local) <= 0.25)
+    assert 0 < m.grad_input < 0.25**10
+    # Backprop from the top: each layer's gradient is the one above it times its f'.
+    assert m.grads[-1] == m.local[-1]
+    assert np.allclose(m.grads[:-1], m.grads[1:] * m.local[:-1], rtol=1e-15)
+
+
+def test_dead_relu_blocks_the_gradient():
+    m = ActivationModel("relu", x=-1.0, n_layers=5)
+    assert m.grad_input == 0.0 and np.all(m.grads == 0.0)
+
+
+def test_activation_rejects_bad_values():
+    m = ActivationModel()
+    with pytest.raises(ValueError, match="activation must be one of"):
+        m.set("activation", "softplus")
+    with pytest.raises(ValueError, match="x must be between -6 and 6"):
+        m.set("x", 7)
+    with pytest.raises(ValueError, match="n_layers must be a whole number from 1 to 30"):
+        m.set("n_layers", 0)
+    with pytest.raises(ValueError, match="no parameter 'w'"):
+        m.set("w", 1.0)
+    assert (m.activation, m.x, m.n_layers) == ("sigmoid", 1.0, 10)  # unchanged by the errors
+
+
+# --------------------------------------------------------------------------------------------
+# 4. Zhou trainer
+# --------------------------------------------------------------------------------------------
+
+
+def test_trainer_buttons_grow_the_history_and_reset_restores_the_seeded_start():
+    from bpcourse.zhou import ZhouNet
+
+    explorer = zhou_trainer()
+    m = explorer.model
+    start = ZhouNet(2, m.q, 1, seed=m.seed)
+    assert m.E == [start.error(m.X, m.y)] and len(m.E) == 1
+
+    before = picture(explorer)
+    explorer.controls["step"].click()
+    before = assert_redrawn(explorer, before)
+    assert len(m.E) == 2 and m.updates[-1] == 17  # standard BP: one update per melon
+    explorer.controls["epochs"].value = 30
+    explorer.controls["train"].click()
+    before = assert_redrawn(explorer, before)
+    assert len(m.E) == 32 and m.E[-1] < m.E[0]
+    explorer.controls["mode"].value = "accumulated"
+    explorer.controls["train"].click()
+    assert len(m.E) == 62 and m.updates[-1] == 31 * 17 + 30  # accumulated: one per epoch
+
+    explorer.controls["reset"].click()
+    assert_redrawn(explorer, before)
+    assert m.E == [start.error(m.X, m.y)]
+    for name, value in start.params.items():
+        assert np.array_equal(m.net.params[name], value), name
+
+
+def test_trainer_is_reproducible_and_q_or_seed_start_again():
+    a, b = ZhouTrainerModel(seed=3), ZhouTrainerModel(seed=3)
+    a.train(5)
+    b.train(2)
+    b.train(3)  # the same epochs in two calls: the sample order depends on (seed, epoch)
+    assert a.E == b.E
+    a.set("q", 7)
+    assert len(a.E) == 1 and a.net.v.shape == (2, 7)
+    a.train(1)
+    a.set("seed", 4)
+    assert len(a.E) == 1
+    a.train(1)
+    a.set("eta", 0.3)  # η and mode change the training, not the net
+    assert len(a.E) == 2
+
+
+def test_trainer_shows_g_and_e_of_the_chosen_sample():
+    explorer = zhou_trainer()
+    m = explorer.model
+    explorer.controls["train"].click()
+    explorer.controls["sample"].value = 9
+    assert m.sample == 9 and "Sample 9" in explorer.status.value
+    x, y = m.X[8], float(m.y[8])
+
+    def E_k(theta=None, gamma=None):
+        net = m.net
+        th = net.theta if theta is None else theta
+        ga = net.gamma if gamma is None else gamma
+        b = 1 / (1 + np.exp(-(x @ net.v - ga)))
+        y_hat = 1 / (1 + np.exp(-(b @ net.w - th)))
+        return 0.5 * float(np.sum((y_hat - y) ** 2))
+
+    # Thresholds are subtracted, so ∂E_k/∂θ_j = +g_j and ∂E_k/∂γ_h = +e_h (COURSE.md).
+    g = numerical_gradient(lambda t: E_k(theta=t), m.net.theta.copy())
+    e = numerical_gradient(lambda t: E_k(gamma=t), m.net.gamma.copy())
+    assert rel_error(m.g, g) < 1e-7
+    assert rel_error(m.e, e) < 1e-6
+
+
+def test_trainer_rejects_bad_values_and_stops_on_nan():
+    m = ZhouTrainerModel()
+    for name, value, message in [("eta", 0.0, "eta must be a learning rate > 0"),
+                                 ("eta", math.inf, "eta must be a learning rate > 0"),
+                                 ("q", 21, "q must be a whole number from 1 to 20"),
+                                 ("mode", "batch", "mode must be one of 'standard', 'accumulated'"),
+                                 ("sample", 18, "sample must be a whole number from 1 to 17")]:
+        with pytest.raises(ValueError, match=message):
+            m.set(name, value)
+    # Sigmoid outputs saturate, so even a huge η keeps E finite; a nan weight (as bad arithmetic
+    # would leave) is what a diverged run looks like. Training must stop and say so.
+    explorer = zhou_trainer()
+    m = explorer.model
+    explorer.controls["step"].click()
+    m.net.w[0, 0] = math.nan
+    explorer.controls["train"].click()
+    assert m.diverged and "diverged at epoch 2" in m.diverged
+    assert len(m.E) == 2 and all(math.isfinite(E) for E in m.E)
+    assert "diverged" in explorer.status.value
+    explorer.controls["step"].click()  # refused, with the reason in the status line
+    assert len(m.E) == 2 and "Reset" in explorer.status.value
+    explorer.controls["reset"].click()
+    assert m.diverged is None and len(m.E) == 1
+
+
+# --------------------------------------------------------------------------------------------
+# 5. playground
+# --------------------------------------------------------------------------------------------
+
+
+def test_playground_controls_train_and_reset():
+    explorer = playground()
+    m = explorer.model
+    before = picture(explorer)
+    start = m.losses[0]
+    explorer.controls["step"].click()
+    before = assert_redrawn(explorer, before)
+    assert len(m.losses) == 2
+    explorer.controls["steps"].value = 40
+    explorer.controls["train"].click()
+    before = assert_redrawn(explorer, before)
+    assert len(m.losses) == 42 and m.losses[-1] < start
+    explorer.controls["reset"].click()
+    assert m.losses == [start]
+
+    explorer.controls["dataset"].value = "moons"
+    assert m.X.shape == (200, 2) and m.classes == 2 and len(m.losses) == 1
+    explorer.controls["depth"].value = 1
+    explorer.controls["width"].value = 5
+    explorer.controls["activation"].value = "tanh"
+    shapes = [p.shape for p in m.net.params.values()]
+    assert shapes == [(2, 5), (5,), (5, 2), (2,)]
+    assert isinstance(m.net.layers[1], layers.Tanh)
+    explorer.controls["eta"].value = 1.0
+    explorer.controls["train"].click()
+    assert_redrawn(explorer, before)
+    assert m.accuracy > 0.8
+
+
+def test_playground_step_is_gradient_descent_on_the_loss():
+    m = PlaygroundModel(dataset="xor", width=3, depth=1, activation="tanh", eta=0.1)
+    W = m.net.params["0.W"]
+
+    def loss(_):
+        return layers.SoftmaxCrossEntropy().forward(m.net.forward(m.X), m.y)
+
+    grad = numerical_gradient(loss, W)
+    old = W.copy()
+    m.step()
+    assert rel_error((old - W) / 0.1, grad) < 1e-6  # w <- w − η ∂z/∂w
+
+
+def test_playground_divergence_stops_and_says_so():
+    explorer = playground()
+    m = explorer.model
+    m.set("eta", 1e150)  # beyond the slider's range; the plain object accepts any η > 0
+    explorer.controls["train"].click()
+    assert m.diverged and m.diverged.startswith("Training diverged at step 1")
+    assert all(math.isfinite(loss) for loss in m.losses) and len(m.losses) == 1
+    assert "diverged" in explorer.status.value
+    with pytest.raises(ValueError, match="Press Reset"):
+        m.train()
+    explorer.controls["reset"].click()
+    assert m.diverged is None
+
+
+def test_playground_rejects_bad_values():
+    m = PlaygroundModel()
+    with pytest.raises(ValueError, match="dataset must be one of 'spirals', 'moons', 'xor'"):
+        m.set("dataset", "circles")
+    with pytest.raises(ValueError, match="width must be a whole number from 1 to 64"):
+        m.set("width", 65)
+    with pytest.raises(ValueError, match="eta must be a learning rate > 0"):
+        m.set("eta", -1.0)
+
+
+# --------------------------------------------------------------------------------------------
+# the shell
+# --------------------------------------------------------------------------------------------
+
+
+def test_each_explorer_keeps_one_figure_and_times_its_interactions():
+    explorer = activation_explorer()
+    fig, n_axes = explorer.fig, len(explorer.fig.axes)
+    for x in (0.5, 1.5, -2.0):
+        explorer.controls["x"].value = x
+    assert explorer.fig is fig and len(fig.axes) == n_axes
+    assert len(explorer.out.outputs) == 1
+    assert explorer.last_ms > 0
