@@ -328,6 +328,7 @@ class ZhouNet:
         history = History(mode=mode, eta=eta, eta_hidden=eta_hidden, E0=self.error(X, Y))
         rng = np.random.default_rng(seed)
         updates = 0
+        b, y_hat = self._forward_fast(X)
         for _ in range(epochs):
             if mode == "standard":
                 order = rng.permutation(m) if shuffle else range(m)
@@ -335,18 +336,25 @@ class ZhouNet:
                     self._standard_step_fast(X[k], Y[k], eta, eta_hidden)
                 updates += m
             else:
-                grads = self.gradients(X, Y)
-                self.w -= eta * grads["w"]
-                self.theta -= eta * grads["theta"]
-                self.v -= eta_hidden * grads["v"]
-                self.gamma -= eta_hidden * grads["gamma"]
+                G = g_output(y_hat, Y)  # (m, l), (5.10) for every sample
+                Eh = e_hidden(b, self.w, G)  # (m, q), (5.15) for every sample
+                self.w += (eta / m) * (b.T @ G)  # −η ∂E/∂w, the mean of (5.11) over the samples
+                self.theta -= eta * G.mean(axis=0)  # mean of (5.12)
+                self.v += (eta_hidden / m) * (X.T @ Eh)  # mean of (5.13)
+                self.gamma -= eta_hidden * Eh.mean(axis=0)  # mean of (5.14)
                 updates += 1
-            history.E.append(self.error(X, Y))
+            b, y_hat = self._forward_fast(X)  # also the next accumulated step's forward pass
+            history.E.append(0.5 * float(np.sum((y_hat - Y) ** 2)) / m)  # E (5.16)
             history.updates.append(updates)
             if target_error is not None and history.E[-1] <= target_error:
                 history.stopped_early = True
                 break
         return history
+
+    def _forward_fast(self, X: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """b and ŷ for an already checked batch X (m, d): the forward pass inside ``train``."""
+        b = sigmoid(X @ self.v - self.gamma)
+        return b, sigmoid(b @ self.w - self.theta)
 
     def _standard_step_fast(self, x: np.ndarray, y: np.ndarray, eta: float, eta_hidden: float) -> None:
         """``standard_step`` without the checks: the inner loop of ``train`` (already checked)."""
