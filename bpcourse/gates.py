@@ -48,7 +48,9 @@ def _exp(x: float) -> float:
 
 
 def _as_float(x, where: str) -> float:
-    if isinstance(x, bool) or not isinstance(x, Real):
+    # float and int first: isinstance against the abstract class Real is slow (about 1 µs), and
+    # ``Value * 0.5`` passes through here once per node.
+    if type(x) is not float and type(x) is not int and (isinstance(x, bool) or not isinstance(x, Real)):
         raise TypeError(f"{where} expected a real number, got {x!r} of type {type(x).__name__}")
     x = float(x)
     if not math.isfinite(x):
