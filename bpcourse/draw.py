@@ -32,6 +32,21 @@ NO_GRAD_NOTE = "run backward() to see gradients"
 _SYMBOL = {"*": "×", "-": "−", "neg": "−x", "dot": "Σwx"}  # how an operation is written inside its circle
 
 
+def _op_text(node: Value) -> str:
+    """What is written inside an operation's circle: its symbol, with the constant of a gate like
+    ``+1`` or ``×2`` (an operation with a plain number keeps only one parent)."""
+    if len(node._prev) == 1 and node._op == "*":
+        return f"×{node._local[0]:.3g}"
+    if len(node._prev) == 1 and node._op == "+":
+        return f"{node.data - node._prev[0].data:+.3g}"
+    if len(node._prev) == 1 and node._op == "-":
+        parent = node._prev[0].data
+        if node._local[0] == 1.0:  # x − c
+            return f"−{parent - node.data:.3g}"
+        return f"{node.data + parent:.3g}−x"  # c − x
+    return _SYMBOL.get(node._op, node._op)
+
+
 def _fmt(x: float) -> str:
     """Two decimals like the slides, or scientific notation where two decimals would lie."""
     if x != 0 and (abs(x) >= 1e4 or abs(x) < 5e-3):
@@ -131,7 +146,7 @@ def draw(f: Value, ax: Axes | None = None) -> Axes:
     missing = False
     for node in order:
         x, y = pos[id(node)]
-        inside = node.label if not node._prev else _SYMBOL.get(node._op, node._op)
+        inside = node.label if not node._prev else _op_text(node)
         ax.text(x, y, inside or "", ha="center", va="center", fontsize=9, zorder=3, gid="name")
         value = _fmt(node.data)
         if node._prev and node.label:  # a named intermediate, like q in (x + y) z

@@ -149,3 +149,11 @@ def test_small_numbers_are_not_rounded_to_zero():
 def test_draw_wants_a_value():
     with pytest.raises(TypeError, match="draw expected a Value"):
         draw(3.0)
+
+
+def test_gates_with_a_constant_show_it():
+    a = Value(0.5, label="a")
+    f = 4.0 - (((a * 2.0) + 1.0) - 3.0)
+    ax = draw(f)
+    assert {"×2", "+1", "−3", "4−x"} <= set(texts(ax, "name"))
+    plt.close(ax.figure)
