@@ -563,6 +563,7 @@ class ZhouTrainerModel:
         a = self._artists
         epochs = np.arange(len(self.E))
         a["E"].set_data(epochs, self.E)
+        a["E"].set_marker("o" if len(self.E) == 1 else "")  # one point is no line
         ax_E = a["ax_E"]
         ax_E.set_xlim(0, max(10, len(self.E) - 1))
         ax_E.set_ylim(0, max(self.E) * 1.1)
@@ -763,6 +764,7 @@ class PlaygroundModel:
         a = self._artists
         steps = np.arange(len(self.losses))
         a["loss"].set_data(steps, self.losses)
+        a["loss"].set_marker("o" if len(self.losses) == 1 else "")  # one point is no line
         a["ax_l"].set_xlim(0, max(10, len(self.losses) - 1))
         a["ax_l"].set_ylim(0, max(self.losses) * 1.1)
         a["ax_l"].set_title(f"loss after {len(self.losses) - 1} steps: {self.losses[-1]:.4f}", fontsize=9)
@@ -908,7 +910,7 @@ def zhou_trainer() -> Explorer:
                                       continuous_update=False),
         "q": _slider(widgets.IntSlider, "hidden q", m.q, *m.Q_RANGE, 1, continuous_update=False),
         "mode": widgets.ToggleButtons(options=m.MODES, value=m.mode, description="mode",
-                                      style={"button_width": "90px"}),
+                                      style={"button_width": "110px"}),
         "epochs": _slider(widgets.IntSlider, "epochs per Train", m.epochs, 1, 500, 1,
                           continuous_update=False),
         "seed": widgets.BoundedIntText(value=m.seed, min=m.SEED_RANGE[0], max=m.SEED_RANGE[1],
