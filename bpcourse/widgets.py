@@ -83,179 +83,6 @@ def _check_choice(name: str, value, choices) -> str:
 
 
 # --------------------------------------------------------------------------------------------
-# 3. Activation explorer: f, f' and the gradient through a stack of n layers
-# --------------------------------------------------------------------------------------------
-
-
-def _sigmoid(x: np.ndarray) -> np.ndarray:
-    # exp only ever sees -|x| <= 0, so it cannot overflow.
-    e = np.exp(-np.abs(x))
-    return np.where(x >= 0, 1.0 / (1.0 + e), e / (1.0 + e))
-
-
-def activation_and_derivative(name: str, x: np.ndarray, slope: float = 0.1, alpha: float = 1.0):
-    """``(f(x), f'(x))`` for one of ``ACTIVATIONS``, elementwise on an array ``x`` of any shape.
-
-    ``slope`` is Leaky ReLU's slope for x < 0 (0.1 gives the lecture's max(0.1x, x));
-    ``alpha`` is ELU's α. At the kink x = 0 ReLU and Leaky ReLU take the left derivative.
-    """
-    x = np.asarray(x, dtype=np.float64)
-    if name == "sigmoid":
-        f = _sigmoid(x)
-        return f, f * (1.0 - f)  # Zhou's (5.9): f' = f(1 - f)
-    if name == "tanh":
-        f = np.tanh(x)
-        return f, 1.0 - f * f
-    if name == "relu":
-        return np.maximum(x, 0.0), (x > 0).astype(np.float64)
-    if name == "leaky relu":
-        return np.where(x > 0, x, slope * x), np.where(x > 0, 1.0, slope)
-    if name == "elu":
-        # expm1 of min(x, 0): no overflow for large x, and exact near 0.
-        neg = alpha * np.expm1(np.minimum(x, 0.0))
-        return np.where(x > 0, x, neg), np.where(x > 0, 1.0, neg + alpha)
-    raise ValueError(f"activation must be one of {', '.join(map(repr, ACTIVATIONS))}; got {name!r}")
-
-
-ACTIVATIONS = ("sigmoid", "tanh", "relu", "leaky relu", "elu")
-
-
-class ActivationModel:
-    """One activation f at one input x, and a stack of n copies of it: z = f(f(...f(x))).
-
-    State after every change:
-    ``f``, ``df``: f(x) and f'(x).
-    ``inputs``: (n,) the input x_i of layer i (x_1 = x, x_{i+1} = f(x_i)).
-    ``grads``: (n,) ∂z/∂x_i, the gradient arriving at layer i's input from the top. Backprop
-    fills it from the top down: ∂z/∂x_n = f'(x_n), and ∂z/∂x_i = ∂z/∂x_{i+1} · f'(x_i).
-    ``grad_input``: ∂z/∂x = grads[0], the product of the n local derivatives.
-    """
-
-    X_RANGE = (-6.0, 6.0)
-    N_RANGE = (1, 30)
-    SLOPE_RANGE = (0.0, 1.0)
-    ALPHA_RANGE = (0.1, 3.0)
-
-    def __init__(self, activation: str = "sigmoid", x: float = 1.0, n_layers: int = 10,
-                 slope: float = 0.1, alpha: float = 1.0) -> None:
-        self.activation = _check_choice("activation", activation, ACTIVATIONS)
-        self.x = _check_number("x", x, *self.X_RANGE)
-        self.n_layers = _check_int("n_layers", n_layers, *self.N_RANGE)
-        self.slope = _check_number("slope", slope, *self.SLOPE_RANGE)
-        self.alpha = _check_number("alpha", alpha, *self.ALPHA_RANGE)
-        self.recompute()
-
-    def set(self, name: str, value) -> None:
-        """Change one parameter (``activation``, ``x``, ``n_layers``, ``slope``, ``alpha``)."""
-        checks = {
-            "activation": lambda v: _check_choice("activation", v, ACTIVATIONS),
-            "x": lambda v: _check_number("x", v, *self.X_RANGE),
-            "n_layers": lambda v: _check_int("n_layers", v, *self.N_RANGE),
-            "slope": lambda v: _check_number("slope", v, *self.SLOPE_RANGE),
-            "alpha": lambda v: _check_number("alpha", v, *self.ALPHA_RANGE),
-        }
-        if name not in checks:
-            raise ValueError(f"ActivationModel has no parameter {name!r}; it has {', '.join(checks)}")
-        setattr(self, name, checks[name](value))
-        self.recompute()
-
-    def fn(self, x: np.ndarray):
-        return activation_and_derivative(self.activation, x, self.slope, self.alpha)
-
-    def recompute(self) -> None:
-        f, df = self.fn(np.array(self.x))
-        self.f, self.df = float(f), float(df)
-        # Forward through the stack, keeping every layer's input (backward needs them).
-        inputs = np.empty(self.n_layers)
-        local = np.empty(self.n_layers)
-        h = self.x
-        for i in range(self.n_layers):
-            inputs[i] = h
-            out, d = self.fn(np.array(h))
-            local[i] = d
-            h = float(out)
-        self.inputs, self.local, self.output = inputs, local, h
-        # Backward: the gradient arriving at each layer's input, from the top down.
-        grads = np.empty(self.n_layers)
-        upstream = 1.0
-        for i in reversed(range(self.n_layers)):
-            upstream = upstream * local[i]
-            grads[i] = upstream
-        self.grads = grads
-        self.grad_input = float(grads[0])
-
-    def label(self) -> str:
-        name = self.activation
-        if name == "leaky relu":
-            name += f" (slope {self.slope:g})"
-        if name == "elu":
-            name += f" (α = {self.alpha:g})"
-        return name
-
-    def draw(self, fig: Figure) -> None:
-        """Draw f, f' and the per-layer gradients on ``fig``. The first call makes the axes and
-        lines; later calls on the same figure only move them (much faster than redrawing)."""
-        if getattr(self, "_fig", None) is not fig:
-            self._setup(fig)
-        a = self._artists
-        grid = a["grid"]
-        f, df = self.fn(grid)
-        a["f"].set_ydata(f)
-        a["df"].set_ydata(df)
-        a["x"].set_xdata([self.x, self.x])
-        a["dots"].set_data([self.x, self.x], [self.f, self.df])
-        low, high = min(f.min(), df.min()), max(f.max(), df.max())
-        a["ax_f"].set_ylim(low - 0.1 * (high - low) - 0.05, high + 0.1 * (high - low) + 0.05)
-        a["ax_f"].set_title(f"{self.label()}: f({self.x:.2f}) = {self.f:.3f}, "
-                            f"f'({self.x:.2f}) = {self.df:.3f}", fontsize=9)
-
-        layers = np.arange(1, self.n_layers + 1)
-        size = np.abs(self.grads)
-        nonzero = size > 0
-        a["g"].set_data(layers[nonzero], size[nonzero])
-        ax_g = a["ax_g"]
-        ax_g.set_xlim(0.5, self.n_layers + 0.5)
-        if nonzero.any():
-            top, bottom = size[nonzero].max(), size[nonzero].min()
-            ax_g.set_ylim(min(bottom, 0.1 * top) / 3, top * 3)
-        a["zero"].set_visible(not nonzero.all())
-        if not nonzero.all():
-            first = int(layers[~nonzero].max())
-            a["zero"].set_text(f"gradient is exactly 0 from layer {first} down:\n"
-                               "f' = 0 there, and it blocks everything below")
-        ax_g.set_title(f"{self.n_layers} layers: ∂z/∂x = {self.grad_input:.3g}", fontsize=9)
-
-    def _setup(self, fig: Figure) -> None:
-        fig.clear()
-        ax_f, ax_g = fig.subplots(1, 2)
-        grid = np.linspace(*self.X_RANGE, 241)
-        (f,) = ax_f.plot(grid, grid, color=FORWARD_COLOUR, label="f(x)")
-        (df,) = ax_f.plot(grid, grid, color=GRADIENT_COLOUR, label="f'(x)")
-        x = ax_f.axvline(self.x, color="0.5", lw=0.8)
-        (dots,) = ax_f.plot([0, 0], [0, 0], "o", color="k", ms=5)
-        ax_f.set_xlim(*self.X_RANGE)
-        ax_f.set_xlabel("x")
-        ax_f.legend(loc="upper left", fontsize=8)
-        ax_f.grid(alpha=0.3)
-        _few_ticks(ax_f)
-        ax_f.set_title("f", fontsize=9)  # placeholders, so tight_layout leaves room for titles
-        ax_g.set_title("g", fontsize=9)
-        (g,) = ax_g.semilogy([1], [1], "o-", color=GRADIENT_COLOUR)
-        zero = ax_g.text(0.5, 0.5, "", transform=ax_g.transAxes, ha="center", va="center", fontsize=9)
-        ax_g.set_xlabel("layer i (1 = input side)")
-        ax_g.set_ylabel("|∂z/∂x_i|")
-        ax_g.yaxis.set_major_locator(LogLocator(numticks=6))
-        ax_g.yaxis.set_minor_locator(NullLocator())  # minor log ticks cost time and say little
-        ax_g.yaxis.set_major_formatter(_POWER_OF_TEN)
-        ax_g.xaxis.set_major_locator(MaxNLocator(integer=True, nbins=6))
-        ax_g.grid(alpha=0.3)
-        fig.tight_layout()  # once: a layout engine would redo it on every draw
-        self._fig = fig
-        self._artists = {"grid": grid, "ax_f": ax_f, "ax_g": ax_g, "f": f, "df": df, "x": x,
-                         "dots": dots, "g": g, "zero": zero}
-
-
-# --------------------------------------------------------------------------------------------
 # 1. Circuit explorer: the lecture's circuits, forward values and gradients
 # --------------------------------------------------------------------------------------------
 
@@ -431,6 +258,179 @@ class PathsModel:
         fig.tight_layout()
         self._fig = fig
         self._artists = {"ax": ax, "naive": naive, "dp": dp, "here": here}
+
+
+# --------------------------------------------------------------------------------------------
+# 3. Activation explorer: f, f' and the gradient through a stack of n layers
+# --------------------------------------------------------------------------------------------
+
+
+def _sigmoid(x: np.ndarray) -> np.ndarray:
+    # exp only ever sees -|x| <= 0, so it cannot overflow.
+    e = np.exp(-np.abs(x))
+    return np.where(x >= 0, 1.0 / (1.0 + e), e / (1.0 + e))
+
+
+def activation_and_derivative(name: str, x: np.ndarray, slope: float = 0.1, alpha: float = 1.0):
+    """``(f(x), f'(x))`` for one of ``ACTIVATIONS``, elementwise on an array ``x`` of any shape.
+
+    ``slope`` is Leaky ReLU's slope for x < 0 (0.1 gives the lecture's max(0.1x, x));
+    ``alpha`` is ELU's α. At the kink x = 0 ReLU and Leaky ReLU take the left derivative.
+    """
+    x = np.asarray(x, dtype=np.float64)
+    if name == "sigmoid":
+        f = _sigmoid(x)
+        return f, f * (1.0 - f)  # Zhou's (5.9): f' = f(1 - f)
+    if name == "tanh":
+        f = np.tanh(x)
+        return f, 1.0 - f * f
+    if name == "relu":
+        return np.maximum(x, 0.0), (x > 0).astype(np.float64)
+    if name == "leaky relu":
+        return np.where(x > 0, x, slope * x), np.where(x > 0, 1.0, slope)
+    if name == "elu":
+        # expm1 of min(x, 0): no overflow for large x, and exact near 0.
+        neg = alpha * np.expm1(np.minimum(x, 0.0))
+        return np.where(x > 0, x, neg), np.where(x > 0, 1.0, neg + alpha)
+    raise ValueError(f"activation must be one of {', '.join(map(repr, ACTIVATIONS))}; got {name!r}")
+
+
+ACTIVATIONS = ("sigmoid", "tanh", "relu", "leaky relu", "elu")
+
+
+class ActivationModel:
+    """One activation f at one input x, and a stack of n copies of it: z = f(f(...f(x))).
+
+    State after every change:
+    ``f``, ``df``: f(x) and f'(x).
+    ``inputs``: (n,) the input x_i of layer i (x_1 = x, x_{i+1} = f(x_i)).
+    ``grads``: (n,) ∂z/∂x_i, the gradient arriving at layer i's input from the top. Backprop
+    fills it from the top down: ∂z/∂x_n = f'(x_n), and ∂z/∂x_i = ∂z/∂x_{i+1} · f'(x_i).
+    ``grad_input``: ∂z/∂x = grads[0], the product of the n local derivatives.
+    """
+
+    X_RANGE = (-6.0, 6.0)
+    N_RANGE = (1, 30)
+    SLOPE_RANGE = (0.0, 1.0)
+    ALPHA_RANGE = (0.1, 3.0)
+
+    def __init__(self, activation: str = "sigmoid", x: float = 1.0, n_layers: int = 10,
+                 slope: float = 0.1, alpha: float = 1.0) -> None:
+        self.activation = _check_choice("activation", activation, ACTIVATIONS)
+        self.x = _check_number("x", x, *self.X_RANGE)
+        self.n_layers = _check_int("n_layers", n_layers, *self.N_RANGE)
+        self.slope = _check_number("slope", slope, *self.SLOPE_RANGE)
+        self.alpha = _check_number("alpha", alpha, *self.ALPHA_RANGE)
+        self.recompute()
+
+    def set(self, name: str, value) -> None:
+        """Change one parameter (``activation``, ``x``, ``n_layers``, ``slope``, ``alpha``)."""
+        checks = {
+            "activation": lambda v: _check_choice("activation", v, ACTIVATIONS),
+            "x": lambda v: _check_number("x", v, *self.X_RANGE),
+            "n_layers": lambda v: _check_int("n_layers", v, *self.N_RANGE),
+            "slope": lambda v: _check_number("slope", v, *self.SLOPE_RANGE),
+            "alpha": lambda v: _check_number("alpha", v, *self.ALPHA_RANGE),
+        }
+        if name not in checks:
+            raise ValueError(f"ActivationModel has no parameter {name!r}; it has {', '.join(checks)}")
+        setattr(self, name, checks[name](value))
+        self.recompute()
+
+    def fn(self, x: np.ndarray):
+        return activation_and_derivative(self.activation, x, self.slope, self.alpha)
+
+    def recompute(self) -> None:
+        f, df = self.fn(np.array(self.x))
+        self.f, self.df = float(f), float(df)
+        # Forward through the stack, keeping every layer's input (backward needs them).
+        inputs = np.empty(self.n_layers)
+        local = np.empty(self.n_layers)
+        h = self.x
+        for i in range(self.n_layers):
+            inputs[i] = h
+            out, d = self.fn(np.array(h))
+            local[i] = d
+            h = float(out)
+        self.inputs, self.local, self.output = inputs, local, h
+        # Backward: the gradient arriving at each layer's input, from the top down.
+        grads = np.empty(self.n_layers)
+        upstream = 1.0
+        for i in reversed(range(self.n_layers)):
+            upstream = upstream * local[i]
+            grads[i] = upstream
+        self.grads = grads
+        self.grad_input = float(grads[0])
+
+    def label(self) -> str:
+        name = self.activation
+        if name == "leaky relu":
+            name += f" (slope {self.slope:g})"
+        if name == "elu":
+            name += f" (α = {self.alpha:g})"
+        return name
+
+    def draw(self, fig: Figure) -> None:
+        """Draw f, f' and the per-layer gradients on ``fig``. The first call makes the axes and
+        lines; later calls on the same figure only move them (much faster than redrawing)."""
+        if getattr(self, "_fig", None) is not fig:
+            self._setup(fig)
+        a = self._artists
+        grid = a["grid"]
+        f, df = self.fn(grid)
+        a["f"].set_ydata(f)
+        a["df"].set_ydata(df)
+        a["x"].set_xdata([self.x, self.x])
+        a["dots"].set_data([self.x, self.x], [self.f, self.df])
+        low, high = min(f.min(), df.min()), max(f.max(), df.max())
+        a["ax_f"].set_ylim(low - 0.1 * (high - low) - 0.05, high + 0.1 * (high - low) + 0.05)
+        a["ax_f"].set_title(f"{self.label()}: f({self.x:.2f}) = {self.f:.3f}, "
+                            f"f'({self.x:.2f}) = {self.df:.3f}", fontsize=9)
+
+        layers = np.arange(1, self.n_layers + 1)
+        size = np.abs(self.grads)
+        nonzero = size > 0
+        a["g"].set_data(layers[nonzero], size[nonzero])
+        ax_g = a["ax_g"]
+        ax_g.set_xlim(0.5, self.n_layers + 0.5)
+        if nonzero.any():
+            top, bottom = size[nonzero].max(), size[nonzero].min()
+            ax_g.set_ylim(min(bottom, 0.1 * top) / 3, top * 3)
+        a["zero"].set_visible(not nonzero.all())
+        if not nonzero.all():
+            first = int(layers[~nonzero].max())
+            a["zero"].set_text(f"gradient is exactly 0 from layer {first} down:\n"
+                               "f' = 0 there, and it blocks everything below")
+        ax_g.set_title(f"{self.n_layers} layers: ∂z/∂x = {self.grad_input:.3g}", fontsize=9)
+
+    def _setup(self, fig: Figure) -> None:
+        fig.clear()
+        ax_f, ax_g = fig.subplots(1, 2)
+        grid = np.linspace(*self.X_RANGE, 241)
+        (f,) = ax_f.plot(grid, grid, color=FORWARD_COLOUR, label="f(x)")
+        (df,) = ax_f.plot(grid, grid, color=GRADIENT_COLOUR, label="f'(x)")
+        x = ax_f.axvline(self.x, color="0.5", lw=0.8)
+        (dots,) = ax_f.plot([0, 0], [0, 0], "o", color="k", ms=5)
+        ax_f.set_xlim(*self.X_RANGE)
+        ax_f.set_xlabel("x")
+        ax_f.legend(loc="upper left", fontsize=8)
+        ax_f.grid(alpha=0.3)
+        _few_ticks(ax_f)
+        ax_f.set_title("f", fontsize=9)  # placeholders, so tight_layout leaves room for titles
+        ax_g.set_title("g", fontsize=9)
+        (g,) = ax_g.semilogy([1], [1], "o-", color=GRADIENT_COLOUR)
+        zero = ax_g.text(0.5, 0.5, "", transform=ax_g.transAxes, ha="center", va="center", fontsize=9)
+        ax_g.set_xlabel("layer i (1 = input side)")
+        ax_g.set_ylabel("|∂z/∂x_i|")
+        ax_g.yaxis.set_major_locator(LogLocator(numticks=6))
+        ax_g.yaxis.set_minor_locator(NullLocator())  # minor log ticks cost time and say little
+        ax_g.yaxis.set_major_formatter(_POWER_OF_TEN)
+        ax_g.xaxis.set_major_locator(MaxNLocator(integer=True, nbins=6))
+        ax_g.grid(alpha=0.3)
+        fig.tight_layout()  # once: a layout engine would redo it on every draw
+        self._fig = fig
+        self._artists = {"grid": grid, "ax_f": ax_f, "ax_g": ax_g, "f": f, "df": df, "x": x,
+                         "dots": dots, "g": g, "zero": zero}
 
 
 # --------------------------------------------------------------------------------------------
@@ -813,6 +813,9 @@ class PlaygroundModel:
 class Explorer(widgets.VBox):
     """A model, its controls, a status line and one figure.
 
+    Attributes: ``model``; ``controls`` (name -> widget); ``status`` (an HTML line: the state in
+    words, or the error); ``fig`` (the one Figure) drawn as a PNG into ``out`` (an Output widget);
+    ``last_ms`` (duration of the last interaction: recompute + draw + PNG, in milliseconds).
     ``controls``: name -> widget. A value widget whose name is a model parameter calls
     ``model.set(name, value)`` when it changes; ``actions`` maps a button's name to a function
     of the model. After either, the figure is redrawn and ``last_ms`` records how long it took.
@@ -874,6 +877,28 @@ def _slider(kind, description: str, value, low, high, step, **kw):
                 style={"description_width": "initial"}, **kw)
 
 
+def circuit_explorer(which: str = "add_mul") -> Explorer:
+    """Sliders for the inputs of a circuit ('add_mul': (x + y)·z, or 'neuron'); every move redoes
+    forward and backward and redraws the circuit with values and gradients."""
+    m = CircuitModel(which)
+    controls = {name: _slider(widgets.FloatSlider, name, value, -5.0, 5.0, 0.1)
+                for name, value in m.values.items()}
+    size = (9.0, 3.0) if which == "add_mul" else (11.0, 4.0)
+    return Explorer(m, controls, figsize=size, status=lambda m: m.status())
+
+
+def paths_explorer() -> Explorer:
+    """Width and depth of a layered graph: paths (naive) vs multiplications (DP), log scale."""
+    m = PathsModel()
+    controls = {
+        "width": _slider(widgets.IntSlider, "width", m.width, *m.WIDTH_RANGE, 1),
+        "depth": _slider(widgets.IntSlider, "depth", m.depth, *m.DEPTH_RANGE, 1),
+    }
+    return Explorer(m, controls, figsize=(8.0, 3.6), status=lambda m: (
+        f"{m.counts['paths']:,} paths; the DP needs {m.counts['dp_mults']:,} multiplications, "
+        f"enumerating paths {m.counts['naive_mults']:,}"))
+
+
 def activation_explorer() -> Explorer:
     """Pick an activation, move x: f and f', and the gradient through n stacked layers."""
     m = ActivationModel()
@@ -887,18 +912,6 @@ def activation_explorer() -> Explorer:
     return Explorer(m, controls, status=lambda m: (
         f"z = f(f(…f(x))) with {m.n_layers} layers: ∂z/∂x = {m.grad_input:.4g} "
         f"(the product of the {m.n_layers} local derivatives f'(x_i))"))
-
-
-def paths_explorer() -> Explorer:
-    """Width and depth of a layered graph: paths (naive) vs multiplications (DP), log scale."""
-    m = PathsModel()
-    controls = {
-        "width": _slider(widgets.IntSlider, "width", m.width, *m.WIDTH_RANGE, 1),
-        "depth": _slider(widgets.IntSlider, "depth", m.depth, *m.DEPTH_RANGE, 1),
-    }
-    return Explorer(m, controls, figsize=(8.0, 3.6), status=lambda m: (
-        f"{m.counts['paths']:,} paths; the DP needs {m.counts['dp_mults']:,} multiplications, "
-        f"enumerating paths {m.counts['naive_mults']:,}"))
 
 
 def zhou_trainer() -> Explorer:
@@ -945,13 +958,3 @@ def playground() -> Explorer:
     }
     actions = {"train": lambda m: m.train(), "step": lambda m: m.step(), "reset": lambda m: m.reset()}
     return Explorer(m, controls, actions, figsize=(9.0, 3.6), status=lambda m: m.status())
-
-
-def circuit_explorer(which: str = "add_mul") -> Explorer:
-    """Sliders for the inputs of a circuit ('add_mul': (x + y)·z, or 'neuron'); every move redoes
-    forward and backward and redraws the circuit with values and gradients."""
-    m = CircuitModel(which)
-    controls = {name: _slider(widgets.FloatSlider, name, value, -5.0, 5.0, 0.1)
-                for name, value in m.values.items()}
-    size = (9.0, 3.0) if which == "add_mul" else (11.0, 4.0)
-    return Explorer(m, controls, figsize=size, status=lambda m: m.status())
