@@ -51,7 +51,18 @@ def watermelon3() -> tuple[np.ndarray, np.ndarray]:
 
     Returns ``X`` of shape (17, 19) (see ``WATERMELON3_COLUMNS``) and ``y`` of shape (17,), an
     integer array with 1 for 好瓜 (good melon) and 0 otherwise. Rows are in the book's order
-    (编号 1 to 17).
+    (编号 1 to 17). The columns of ``X``:
+
+        0-2   色泽 colour    青绿 green, 乌黑 dark, 浅白 pale
+        3-5   根蒂 root      蜷缩 curled, 稍蜷 slightly curled, 硬挺 stiff
+        6-8   敲声 knock     浊响 dull, 沉闷 muffled, 清脆 crisp
+        9-11  纹理 texture   清晰 clear, 稍糊 slightly blurry, 模糊 blurry
+        12-14 脐部 navel     凹陷 sunken, 稍凹 slightly sunken, 平坦 flat
+        15-16 触感 touch     硬滑 hard smooth, 软粘 soft sticky
+        17    密度 density   (a number, as printed in the book)
+        18    含糖率 sugar   (a number, as printed in the book)
+
+    Melon 1 (青绿 蜷缩 浊响 清晰 凹陷 硬滑, 0.697, 0.460) has 1s in columns 0, 3, 6, 9, 12, 15.
     """
     rows = watermelon3_table()
     X = np.zeros((len(rows), len(WATERMELON3_COLUMNS)))

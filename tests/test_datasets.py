@@ -80,3 +80,11 @@ def test_toy_sets_are_seeded(make):
     assert np.array_equal(X1, X2) and np.array_equal(y1, y2)
     with pytest.raises(ValueError, match="positive integer"):
         make(n=0)
+
+
+def test_documented_column_layout():
+    # the layout written in watermelon3's docstring; melon 1 is 青绿 蜷缩 浊响 清晰 凹陷 硬滑 in Table 4.3
+    X, _ = watermelon3()
+    assert list(np.flatnonzero(X[0, :17])) == [0, 3, 6, 9, 12, 15]
+    assert WATERMELON3_COLUMNS[15].startswith("触感=硬滑") and WATERMELON3_COLUMNS[16].startswith("触感=软粘")
+    assert WATERMELON3_COLUMNS[17].startswith("密度") and WATERMELON3_COLUMNS[18].startswith("含糖率")
