@@ -225,6 +225,9 @@ class Value:
         if type(data) is not float:
             data = _as_float(data, "Value")
         elif not _isfinite(data):
+            if _prev:  # an operation overflowed (inf) or met inf - inf (nan): say which one
+                inputs = ", ".join(f"{p.data!r}" for p in _prev)
+                raise ValueError(f"Value expected a finite number, got {data!r} from '{_op}' on {inputs}")
             raise ValueError(f"Value expected a finite number, got {data!r}")
         self.data = data
         self.grad: float | None = None

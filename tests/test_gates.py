@@ -403,6 +403,8 @@ def test_nan_and_inf_are_refused():
         Value(float("nan"))
     with pytest.raises(ValueError, match="finite"):
         Value(2.0) * float("inf")
+    with pytest.raises(ValueError, match=r"got inf from '\*' on 1e\+200, 1e\+200"):
+        Value(1e200) * Value(1e200)  # overflow names the operation and its inputs
 
 
 def test_log_of_non_positive():
