@@ -548,10 +548,11 @@ class ZhouTrainerModel:
         k = self.sample - 1
         good = "good melon 好瓜" if self.y[k] == 1 else "not good"
         e = ", ".join(f"{value:+.4f}" for value in self.e)
+        hint = " Press Train." if len(self.E) == 1 else ""
         return (f"epoch {len(self.E) - 1}, E = {self.E[-1]:.4f}, training accuracy "
                 f"{round(self.accuracy * len(self.y))}/{len(self.y)}. Sample {self.sample} "
                 f"(density {self.X[k, 0]:.3f}, sugar {self.X[k, 1]:.3f}, {good}): ŷ = {self.y_hat:.4f}, "
-                f"g_1 = {self.g[0]:+.4f} (5.10), e_h = [{e}] (5.15)")
+                f"g_1 = {self.g[0]:+.4f} (5.10), e_h = [{e}] (5.15).{hint}")
 
     GRID = 60
 
@@ -909,9 +910,17 @@ def activation_explorer() -> Explorer:
         "slope": _slider(widgets.FloatSlider, "leaky slope", m.slope, *m.SLOPE_RANGE, 0.01),
         "alpha": _slider(widgets.FloatSlider, "ELU α", m.alpha, *m.ALPHA_RANGE, 0.05),
     }
-    return Explorer(m, controls, status=lambda m: (
+    explorer = Explorer(m, controls, status=lambda m: (
         f"z = f(f(…f(x))) with {m.n_layers} layers: ∂z/∂x = {m.grad_input:.4g} "
         f"(the product of the {m.n_layers} local derivatives f'(x_i))"))
+
+    def enable_parameters(_change=None) -> None:  # only Leaky ReLU has a slope, only ELU an α
+        controls["slope"].disabled = m.activation != "leaky relu"
+        controls["alpha"].disabled = m.activation != "elu"
+
+    controls["activation"].observe(enable_parameters, names="value")  # after the model has changed
+    enable_parameters()
+    return explorer
 
 
 def zhou_trainer() -> Explorer:

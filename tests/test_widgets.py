@@ -193,6 +193,16 @@ def test_activation_derivative_matches_layer_backward_and_finite_differences(act
         assert m.grad_input == pytest.approx(numeric, rel=1e-6, abs=1e-9)
 
 
+def test_only_the_activation_that_has_a_parameter_offers_it():
+    explorer = activation_explorer()
+    slope, alpha = explorer.controls["slope"], explorer.controls["alpha"]
+    assert slope.disabled and alpha.disabled  # sigmoid has neither
+    explorer.controls["activation"].value = "leaky relu"
+    assert not slope.disabled and alpha.disabled
+    explorer.controls["activation"].value = "elu"
+    assert slope.disabled and not alpha.disabled
+
+
 def test_sigmoid_stack_shrinks_the_gradient_below_a_quarter_per_layer():
     m = ActivationModel("sigmoid", x=1.0, n_layers=10)
     assert np.all(np.abs(m.local) <= 0.25)
