@@ -11,7 +11,7 @@ a *generic unit* — the few symbols the parameter actually touches — so the w
 
 The sigmoid is the sympy function ``f`` below. Its derivative rule f' = f(1 − f) (5.9) is *proved*
 first, from f(z) = 1/(1 + e^(−z)); after that sympy's chain rule uses it, which is exactly how the
-book argues, and keeps every expression a polynomial in values of f (so ``simplify`` is quick).
+book argues, and keeps every expression a polynomial in values of f (so checking is quick).
 
 ``derive()`` returns the steps (5.7)–(5.15), each with what sympy computed, the book's closed form
 and their simplified difference, which must be 0. ``gradient_functions()`` turns sympy's
@@ -87,8 +87,9 @@ class Step:
 
     ``statement`` is the book's equation (an ``sp.Eq``); ``derived`` is what sympy computed;
     ``closed_form`` is the book's right-hand side written in the book's symbols; ``difference`` is
-    ``simplify(derived − closed_form)`` after writing the book's symbols out (ŷ_j = f(β_j − θ_j),
-    ...), and ``holds`` says it is exactly 0. ``update`` is the learning rule that follows, if any.
+    ``derived − closed_form`` with the book's symbols written out (ŷ_j = f(β_j − θ_j), ...) and
+    reduced by sympy (``expand``, ``cancel``, else ``simplify``); ``holds`` says it is exactly 0.
+    ``update`` is the learning rule that follows, if any.
     """
 
     equation: str
@@ -110,8 +111,18 @@ class Step:
         return "$\\displaystyle " + text.replace(r"\frac{d}{d ", r"\frac{\partial}{\partial ") + "$"
 
 
+def _zero_or_simplified(expr):
+    """0 if ``expr`` is identically 0, else its simplified form. Most of our differences are
+    polynomials in values of f, which ``expand`` settles at once; (5.9) is a rational function of
+    e^(−z), which ``cancel`` settles; ``simplify`` (slow) is the last resort."""
+    for settle in (sp.expand, sp.cancel):
+        if settle(expr) == 0:
+            return sp.Integer(0)
+    return sp.simplify(expr)
+
+
 def _step(equation, text, lhs, derived, closed_form, written_out, update=None) -> Step:
-    difference = sp.simplify(derived - written_out)
+    difference = _zero_or_simplified(derived - written_out)
     return Step(equation, text, sp.Eq(lhs, closed_form), derived, closed_form, difference, update)
 
 
@@ -177,7 +188,7 @@ def derive() -> list[Step]:
 
     def sums_difference(derived_sum, closed_term):
         assert isinstance(derived_sum, sp.Sum) and derived_sum.limits == ((j, 1, l),)
-        return sp.Sum(sp.simplify(derived_sum.function - _indexed(closed_term)), (j, 1, l)).doit()
+        return sp.Sum(_zero_or_simplified(derived_sum.function - _indexed(closed_term)), (j, 1, l)).doit()
 
     g_hidden = g_closed.subs(y_hat_j, f(w_hj * b_h + r_hj - theta_j))  # g_j with b_h a symbol
     E_of_b = sum_j(_one_output_error(w_hj * b_h + r_hj))
