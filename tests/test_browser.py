@@ -32,8 +32,10 @@ CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-backg
 N_EXPLORERS = 6  # cells of 08_explorers that open an explorer (two circuits, paths, activation, ...)
 
 
-def browser_or_skip():
-    """Return playwright's sync_playwright, or skip (fail in CI) saying what is missing."""
+@pytest.fixture
+def sync_playwright():
+    """Playwright's sync_playwright, or skip (fail in CI) saying what is missing. Listed before
+    the server fixture, so that a machine without a browser does not start JupyterLab at all."""
     problem = None
     if not Path(CHROMIUM).exists():
         problem = f"no chromium at {CHROMIUM} (Debian: apt-get install chromium)"
@@ -104,8 +106,7 @@ def jupyterlab(tmp_path):
         log.close()
 
 
-def test_explorers_render_and_respond_in_jupyterlab(jupyterlab, tmp_path):
-    sync_playwright = browser_or_skip()
+def test_explorers_render_and_respond_in_jupyterlab(sync_playwright, jupyterlab, tmp_path):
     base, token = jupyterlab
     screenshot = tmp_path / "explorers.png"
     with sync_playwright() as p:
