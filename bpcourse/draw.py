@@ -50,7 +50,8 @@ def _op_text(node: Value) -> str:
 def _fmt(x: float) -> str:
     """Two decimals like the slides, or scientific notation where two decimals would lie."""
     if x != 0 and (abs(x) >= 1e4 or abs(x) < 5e-3):
-        return f"{x:.2e}"
+        mantissa, exponent = f"{x:.1e}".split("e")
+        return f"{mantissa}e{int(exponent)}"  # 2.3e-7: short, so that neighbours do not collide
     return f"{x:.2f}"
 
 
@@ -109,7 +110,9 @@ def draw(f: Value, ax: Axes | None = None) -> Axes:
         raise TypeError(f"draw expected a Value (the output of a computation), got {type(f).__name__}")
     order, pos, n_columns, tallest = _layout(f)
     if ax is None:
-        _, ax = plt.subplots(figsize=(1.2 + 1.7 * n_columns, 0.9 + 1.15 * tallest))
+        # Sized to the graph, but at most 16 × 10 inches: a notebook shrinks wider figures to its
+        # width anyway, and at 16 inches 30 nodes in a row still leave room for each node's text.
+        _, ax = plt.subplots(figsize=(min(16.0, 1.2 + 1.7 * n_columns), min(10.0, 0.9 + 1.15 * tallest)))
     elif getattr(ax, "_bpcourse_artists", None) is not None:
         # Redrawing into our own drawing: remove what we drew (much faster than ax.clear(),
         # which rebuilds ticks and spines; an explorer redraws on every slider move).
