@@ -136,7 +136,8 @@ class Linear(Layer):
 
     forward: x (N, n_in) -> out (N, n_out); caches x.
     backward: dout (N, n_out) -> dx (N, n_in); grads['W'] = xᵀ dout (n_in, n_out),
-    grads['b'] = dout summed over the batch (n_out,).
+    grads['b'] = dout summed over the batch (n_out,). ``backward(dout, need_dx=False)`` fills
+    the grads but skips dx and returns None (a first layer, whose input is data, needs no dx).
     """
 
     def __init__(
@@ -164,13 +165,15 @@ class Linear(Layer):
         out += b  # b is broadcast to every row: one fork per sample
         return out
 
-    def backward(self, dout: np.ndarray) -> np.ndarray:
+    def backward(self, dout: np.ndarray, need_dx: bool = True) -> np.ndarray | None:
         if self.x is None:
             raise _no_forward("Linear.backward")
         x, W = self.x, self.params["W"]
         dout = _check_dout(dout, "Linear.backward", (x.shape[0], self.n_out)).astype(W.dtype, copy=False)
         self.grads["W"] = np.dot(x.T, dout)  # (n_in, N) · (N, n_out): the shape rule dW = xᵀ dout
         self.grads["b"] = dout.sum(axis=0)  # the forks of the broadcast bias add up
+        if not need_dx:
+            return None
         return np.dot(dout, W.T)  # (N, n_out) · (n_out, n_in): dx = dout Wᵀ
 
     def __repr__(self) -> str:
@@ -330,6 +333,7 @@ class Maxout(Layer):
     forward: x (N, n_in) -> out (N, n_out); caches x and which piece won (N, n_out).
     backward: dout (N, n_out) -> dx (N, n_in); like the max gate, dout goes only to the winning
     piece: grads['W'] (k, n_in, n_out), grads['b'] (k, n_out). Ties go to the lowest p.
+    ``backward(dout, need_dx=False)`` fills the grads, skips dx and returns None.
     """
 
     def __init__(
@@ -356,7 +360,7 @@ class Maxout(Layer):
         self.winner = np.argmax(z, axis=0)  # (N, n_out)
         return np.take_along_axis(z, self.winner[None], axis=0)[0]
 
-    def backward(self, dout: np.ndarray) -> np.ndarray:
+    def backward(self, dout: np.ndarray, need_dx: bool = True) -> np.ndarray | None:
         if self.x is None or self.winner is None:
             raise _no_forward("Maxout.backward")
         x, W = self.x, self.params["W"]
@@ -365,6 +369,8 @@ class Maxout(Layer):
         dz = (np.arange(self.k)[:, None, None] == self.winner[None]) * dout  # (k, N, n_out)
         self.grads["W"] = np.matmul(x.T, dz)  # each piece's shape rule: xᵀ dz[p]
         self.grads["b"] = dz.sum(axis=1)
+        if not need_dx:
+            return None
         return np.matmul(dz, W.transpose(0, 2, 1)).sum(axis=0)  # Σ_p dz[p] W[p]ᵀ
 
     def __repr__(self) -> str:
@@ -384,6 +390,7 @@ class Neuron(Layer):
 
     forward: x (n_in,) -> a float, or a batch x (N, n_in) -> out (N,); caches x and out.
     backward: dout (a float, or (N,)) -> dx of the shape of x; grads['w'] (n_in,), grads['b'] ().
+    ``backward(dout, need_dx=False)`` fills the grads, skips dx and returns None.
     """
 
     def __init__(self, n_in: int, rng: np.random.Generator | None = None, seed: int | None = None) -> None:
@@ -418,7 +425,7 @@ class Neuron(Layer):
         self.x, self.out = x, out
         return float(out[0]) if self.single else out
 
-    def backward(self, dout: float | np.ndarray) -> np.ndarray:
+    def backward(self, dout: float | np.ndarray, need_dx: bool = True) -> np.ndarray | None:
         if self.x is None or self.out is None:
             raise _no_forward("Neuron.backward")
         shape = () if self.single else self.out.shape
@@ -426,6 +433,8 @@ class Neuron(Layer):
         dsum = dout * self.out * (1.0 - self.out)  # through the sigmoid: σ' = σ(1 − σ)
         self.grads["w"] = np.dot(self.x.T, dsum)
         self.grads["b"] = np.asarray(dsum.sum())
+        if not need_dx:
+            return None
         dx = np.outer(dsum, self.params["w"])
         return dx[0] if self.single else dx
 
@@ -535,6 +544,9 @@ class Sequential(Layer):
 
     forward(x): x (N, D) -> the last layer's output; each layer keeps what its backward needs.
     backward(dout): dout = ∂z/∂x^L -> ∂z/∂x¹; on the way every layer fills its own grads.
+    backward(dout, need_dx=False): the same grads, but ∂z/∂x¹ is not computed and None is
+    returned. Training never uses ∂z/∂x¹ (x¹ is data), and for a first ``Linear`` layer it costs
+    a whole extra matrix product; PyTorch skips it too for inputs that need no gradient.
 
     ``params`` and ``grads`` are dicts over all layers, keyed ``"<index>.<name>"`` (e.g.
     ``"0.W"``), holding the layers' own arrays (not copies): changing ``model.params["0.W"]``
@@ -573,15 +585,36 @@ class Sequential(Layer):
             x = layer.forward(x)  # x^{i+1} = layer_i(x^i; w^i)
         return x
 
-    def backward(self, dout: np.ndarray) -> np.ndarray:
-        for layer in reversed(self.layers):
+    def backward(self, dout: np.ndarray, need_dx: bool = True) -> np.ndarray | None:
+        for k in reversed(range(len(self.layers))):  # from the loss down; Python's k = 0 is layer 1
+            layer = self.layers[k]
+            if k == 0 and not need_dx:  # ∂z/∂x¹ is not wanted: only the first layer's grads
+                _grads_only(layer, dout)
+                return None
             # dout holds ∂z/∂x^{i+1}. The layer sets its grads to ∂z/∂w^i = ∂z/∂x^{i+1} · ∂x^{i+1}/∂w^i
-            # and returns ∂z/∂x^i = ∂z/∂x^{i+1} · ∂x^{i+1}/∂x^i, the dout of the layer before it.
+            # and returns ∂z/∂x^i = ∂z/∂x^{i+1} · ∂x^{i+1}/∂x^i, the dout of the layer below it.
             dout = layer.backward(dout)
         return dout
 
+    def __len__(self) -> int:
+        return len(self.layers)
+
+    def __getitem__(self, i: int) -> Layer:
+        return self.layers[i]
+
+    def __iter__(self):
+        return iter(self.layers)
+
     def __repr__(self) -> str:
         return "Sequential([" + ", ".join(repr(layer) for layer in self.layers) + "])"
+
+
+def _grads_only(layer: Layer, dout: np.ndarray) -> None:
+    """Fill ``layer.grads`` without computing its dx, for the layers that know how."""
+    if isinstance(layer, Linear | Maxout | Neuron | Sequential):
+        layer.backward(dout, need_dx=False)
+    elif layer.params:  # a layer of someone else's: it computes dx, and we drop it
+        layer.backward(dout)
 
 
 def sgd_step(layers: Layer | Iterable[Layer], eta: float) -> None:
@@ -610,6 +643,7 @@ def fit(
     """Train ``model`` with (stochastic) gradient descent; return the loss per epoch (epochs,).
 
     Each step: z = loss(model(X_batch), y_batch); model.backward(loss.backward()); sgd_step.
+    (A Sequential is told ``need_dx=False``: training has no use for ∂z/∂X.)
     ``batch_size=None`` uses the whole data set each step (one step per epoch); otherwise the
     rows are shuffled each epoch with ``np.random.default_rng(seed)`` and cut into mini-batches.
     The recorded loss of an epoch is the mean of its steps' losses (before each step's update).
@@ -628,7 +662,10 @@ def fit(
         for start in range(0, N, batch_size):
             rows = order[start:start + batch_size]
             losses.append(loss.forward(model.forward(X[rows]), y[rows]))
-            model.backward(loss.backward())
+            if isinstance(model, Sequential):
+                model.backward(loss.backward(), need_dx=False)
+            else:
+                model.backward(loss.backward())
             sgd_step(model, eta)
         history[epoch] = np.mean(losses)
     return history

@@ -231,6 +231,23 @@ def test_sequential_params_are_the_layers_own_arrays():
     assert repr(model) == "Sequential([Linear(2, 3), ReLU(), Linear(3, 1)])"
 
 
+def test_sequential_need_dx_false_gives_the_same_grads():
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(5, 3))
+    for first in (Linear(3, 4, seed=0), Maxout(3, 4, 2, seed=0), Tanh()):
+        width = 3 if isinstance(first, Tanh) else 4
+        model = Sequential([first, Sigmoid(), Linear(width, 2, seed=1)])
+        dout = rng.normal(size=(5, 2))
+        model.forward(x)
+        model.backward(dout)
+        full = {k: v.copy() for k, v in model.grads.items()}
+        model.forward(x)
+        assert model.backward(dout, need_dx=False) is None
+        for k, v in model.grads.items():
+            assert np.array_equal(v, full[k]), k
+    assert len(model) == 3 and model[0] is first and list(model) == model.layers
+
+
 # ----------------------------------------------------------------------------------------------
 # Losses
 # ----------------------------------------------------------------------------------------------
