@@ -554,7 +554,7 @@ class Sequential(Layer):
     """
 
     def __init__(self, layers: Iterable[Layer]) -> None:
-        super().__init__()
+        # no Layer.__init__: params and grads are not stored here but gathered from the layers
         self.layers = list(layers)
         for i, layer in enumerate(self.layers):
             if not (hasattr(layer, "forward") and hasattr(layer, "backward") and hasattr(layer, "params")):
@@ -568,17 +568,9 @@ class Sequential(Layer):
     def params(self) -> dict[str, np.ndarray]:  # type: ignore[override]
         return {f"{i}.{k}": v for i, layer in enumerate(self.layers) for k, v in layer.params.items()}
 
-    @params.setter
-    def params(self, value) -> None:  # Layer.__init__ assigns {}; the layers hold the real ones
-        pass
-
     @property
     def grads(self) -> dict[str, np.ndarray]:  # type: ignore[override]
         return {f"{i}.{k}": v for i, layer in enumerate(self.layers) for k, v in layer.grads.items()}
-
-    @grads.setter
-    def grads(self, value) -> None:
-        pass
 
     def forward(self, x: np.ndarray) -> np.ndarray:
         for layer in self.layers:
