@@ -99,15 +99,21 @@ def _layout(f: Value) -> tuple[list[Value], dict[int, tuple[float, float]], int,
     return order, positions, n_columns, max(len(c) for c in by_column)
 
 
-def draw(f: Value, ax: Axes | None = None) -> Axes:
+def draw(f: Value, ax: Axes | None = None, max_nodes: int = 100) -> Axes:
     """Draw the graph that produced ``f``: values above the nodes, gradients below.
 
     ``ax``: an existing Axes to draw into (it is cleared first, so an explorer can redraw in
     place); by default a new figure sized to the graph. Returns the Axes (``ax.figure`` is the
-    figure). Readable up to about 30 nodes.
+    figure). Readable up to about 30 nodes; graphs of more than ``max_nodes`` are refused.
     """
     if not isinstance(f, Value):
         raise TypeError(f"draw expected a Value (the output of a computation), got {type(f).__name__}")
+    n_nodes = len(f.topological_order())
+    if n_nodes > max_nodes:
+        raise ValueError(
+            f"draw: the graph of f has {n_nodes} nodes, more than max_nodes={max_nodes}; a drawing is "
+            "readable up to about 30. Draw a smaller piece of the computation, or raise max_nodes."
+        )
     order, pos, n_columns, tallest = _layout(f)
     if ax is None:
         # Sized to the graph, but at most 16 × 10 inches: a notebook shrinks wider figures to its

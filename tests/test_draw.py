@@ -159,3 +159,11 @@ def test_gates_with_a_constant_show_it():
     ax = draw(f)
     assert {"×2", "+1", "−3", "4−x"} <= set(texts(ax, "name"))
     plt.close(ax.figure)
+
+
+def test_huge_graphs_are_refused_with_the_count():
+    node = Value(1.0)
+    for _ in range(150):
+        node = node + 1.0
+    with pytest.raises(ValueError, match="151 nodes, more than max_nodes=100"):
+        draw(node)
