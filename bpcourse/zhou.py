@@ -33,7 +33,10 @@ MODES = ("standard", "accumulated")
 def sigmoid(z: np.ndarray) -> np.ndarray:
     """f(z) = 1 / (1 + e^(−z)), written as ½(1 + tanh(z/2)): the same function, but it never
     overflows (e^(−z) does for z < −709)."""
-    return 0.5 * (1.0 + np.tanh(0.5 * z))
+    f = np.tanh(0.5 * z)
+    f += 1.0  # in place: on a big batch every pass over the array counts
+    f *= 0.5
+    return f
 
 
 # ---------------------------------------------------------------------------------------------
@@ -243,9 +246,9 @@ class ZhouNet:
         G = g_output(fp.y_hat, Y)  # (m, l): g_j for every sample
         Eh = e_hidden(fp.b, self.w, G)  # (m, q): e_h for every sample
         return {
-            "v": -(X.T @ Eh) / m,  # mean over k of −e_h x_i
+            "v": X.T @ (Eh * (-1.0 / m)),  # mean over k of −e_h x_i
             "gamma": Eh.mean(axis=0),
-            "w": -(fp.b.T @ G) / m,  # mean over k of −g_j b_h
+            "w": fp.b.T @ (G * (-1.0 / m)),  # mean over k of −g_j b_h
             "theta": G.mean(axis=0),
         }
 
@@ -283,16 +286,30 @@ class ZhouNet:
         """One step of accumulated BP: move every parameter by −η ∂E/∂(·), E the mean error (5.16)
         over X (m, d), Y (m, l). Returns the updates applied."""
         eta, eta_hidden = _check_rates(eta, eta_hidden, "ZhouNet.accumulated_step")
-        grads = self.gradients(X, Y)
-        deltas = {
-            "w": -eta * grads["w"],
-            "theta": -eta * grads["theta"],
-            "v": -eta_hidden * grads["v"],
-            "gamma": -eta_hidden * grads["gamma"],
-        }
+        X = self._inputs(X, "ZhouNet.accumulated_step")
+        if X.ndim != 2:
+            raise ValueError(f"ZhouNet.accumulated_step expected X of shape (m, {self.d}), got {X.shape}")
+        Y = self._targets(Y, X, "ZhouNet.accumulated_step")
+        b, y_hat = self._forward_fast(X)
+        deltas = self._accumulated_deltas(X, Y, b, y_hat, eta, eta_hidden)
         for name, delta in deltas.items():
             self.params[name] += delta
         return deltas
+
+    def _accumulated_deltas(self, X, Y, b, y_hat, eta: float, eta_hidden: float) -> dict[str, np.ndarray]:
+        """−η ∂E/∂(·) for every parameter, i.e. η times the mean over the samples of (5.11)–(5.14),
+        from a checked batch and its forward pass (b (m, q), y_hat (m, l))."""
+        m = X.shape[0]
+        G = g_output(y_hat, Y)  # (m, l): (5.10) for every sample
+        Eh = e_hidden(b, self.w, G)  # (m, q): (5.15) for every sample
+        G *= eta / m  # scale the small (m, ·) factors, not the (d, q) products
+        Eh *= eta_hidden / m
+        return {
+            "w": b.T @ G,  # Σ_k η/m · g_j b_h      (5.11)
+            "theta": -G.sum(axis=0),  # Σ_k −η/m · g_j   (5.12)
+            "v": X.T @ Eh,  # Σ_k η/m · e_h x_i    (5.13)
+            "gamma": -Eh.sum(axis=0),  # Σ_k −η/m · e_h  (5.14)
+        }
 
     def train(
         self,
@@ -336,12 +353,8 @@ class ZhouNet:
                     self._standard_step_fast(X[k], Y[k], eta, eta_hidden)
                 updates += m
             else:
-                G = g_output(y_hat, Y)  # (m, l), (5.10) for every sample
-                Eh = e_hidden(b, self.w, G)  # (m, q), (5.15) for every sample
-                self.w += (eta / m) * (b.T @ G)  # −η ∂E/∂w, the mean of (5.11) over the samples
-                self.theta -= eta * G.mean(axis=0)  # mean of (5.12)
-                self.v += (eta_hidden / m) * (X.T @ Eh)  # mean of (5.13)
-                self.gamma -= eta_hidden * Eh.mean(axis=0)  # mean of (5.14)
+                for name, delta in self._accumulated_deltas(X, Y, b, y_hat, eta, eta_hidden).items():
+                    self.params[name] += delta
                 updates += 1
             b, y_hat = self._forward_fast(X)  # also the next accumulated step's forward pass
             history.E.append(0.5 * float(np.sum((y_hat - Y) ** 2)) / m)  # E (5.16)
