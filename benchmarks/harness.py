@@ -31,17 +31,23 @@ def skipped(number: str, workload: str, target: str, reason: str) -> Row:
     return Row(number, workload, target=target, skipped=reason)
 
 
-def timed(fn: Callable[[], object]) -> float:
+def timed(fn: Callable[[], object], collector: bool = True) -> float:
     """Wall time of one call. The garbage of earlier calls is collected first (not timed), so
     that one side never pays for the other's leftover cycles; the collector stays on during the
-    call, as it is for a student."""
+    call, as it is for a student (``collector=False`` turns it off, to show what it costs)."""
     gc.collect()
-    start = time.perf_counter()
-    fn()
-    return time.perf_counter() - start
+    if not collector:
+        gc.disable()
+    try:
+        start = time.perf_counter()
+        fn()
+        return time.perf_counter() - start
+    finally:
+        gc.enable()
 
 
-def interleaved(fns: dict[str, Callable[[], object]], reps: int, warmup: int = 1) -> dict[str, float]:
+def interleaved(fns: dict[str, Callable[[], object]], reps: int, warmup: int = 1,
+                collector: bool = True) -> dict[str, float]:
     """Median wall time of each function, calling them in turn (a, b, a, b, ...; the order
     alternates each round) ``reps`` times after ``warmup`` untimed rounds."""
     names = list(fns)
@@ -51,7 +57,7 @@ def interleaved(fns: dict[str, Callable[[], object]], reps: int, warmup: int = 1
             fns[name]()
     for r in range(reps):
         for name in names if r % 2 == 0 else reversed(names):
-            times[name].append(timed(fns[name]))
+            times[name].append(timed(fns[name], collector))
     return {name: statistics.median(ts) for name, ts in times.items()}
 
 
