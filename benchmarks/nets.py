@@ -209,7 +209,7 @@ def sequential_pair(m: int = 256, d: int = 784, h: int = 256, l: int = 10, seed:
 
     def ours_step():
         loss.forward(model.forward(X), Y)
-        model.backward(loss.backward())
+        model.backward(loss.backward(), need_dx=False)  # like torch: no gradient for the data X
         sgd_step(model, eta)
 
     if not with_peer:
