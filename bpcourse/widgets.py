@@ -559,8 +559,10 @@ class ZhouTrainerModel:
     def draw(self, fig: Figure) -> None:
         """E against epochs, ŷ over the density–sugar plane with the 0.5 boundary, and the bars
         g_1, e_1..e_q of the chosen sample. Later calls update the same axes."""
-        if getattr(self, "_fig", None) is not fig or len(self._artists["bars"]) != self.q + 1:
+        if getattr(self, "_fig", None) is not fig:
             self._setup(fig)
+        elif len(self._artists["bars"]) != self.q + 1:  # q changed: new bars, same axes
+            self._setup_bars()
         a = self._artists
         epochs = np.arange(len(self.E))
         a["E"].set_data(epochs, self.E)
@@ -617,19 +619,27 @@ class ZhouTrainerModel:
         ax_b.set_xlabel("density")
         ax_b.set_ylabel("sugar")
         ax_b.set_title("b", fontsize=9)
-        labels = ["g_1"] + [f"e_{h + 1}" for h in range(self.q)]
-        bars = ax_h.bar(range(len(labels)), np.zeros(len(labels)),
-                        color=[GRADIENT_COLOUR] + ["tab:blue"] * self.q)
-        ax_h.set_xticks(range(len(labels)), labels, fontsize=7, rotation=90 if self.q > 8 else 0)
         ax_h.axhline(0, color="0.5", lw=0.8)
         ax_h.set_title("h", fontsize=9)
         _few_ticks(ax_E, ax_b)
         ax_h.yaxis.set_major_locator(MaxNLocator(nbins=4))
-        fig.tight_layout()
         self._fig = fig
         self._artists = {"ax_E": ax_E, "ax_b": ax_b, "ax_h": ax_h, "E": E, "message": message,
                          "image": image, "grid": grid, "xs": xs, "ys": ys, "chosen": chosen,
-                         "boundary": None, "bars": bars}
+                         "boundary": None, "bars": None}
+        self._setup_bars()
+        fig.tight_layout()
+
+    def _setup_bars(self) -> None:
+        """One bar for g_1 and one per hidden unit e_h: made again only when q changes."""
+        a = self._artists
+        if a["bars"] is not None:
+            a["bars"].remove()
+        labels = ["g_1"] + [f"e_{h + 1}" for h in range(self.q)]
+        a["bars"] = a["ax_h"].bar(range(len(labels)), np.zeros(len(labels)),
+                                  color=[GRADIENT_COLOUR] + ["tab:blue"] * self.q)
+        a["ax_h"].set_xticks(range(len(labels)), labels, fontsize=7, rotation=90 if self.q > 8 else 0)
+        a["ax_h"].set_xlim(-0.6, len(labels) - 0.4)
 
 
 # --------------------------------------------------------------------------------------------
@@ -691,12 +701,14 @@ class PlaygroundModel:
         return (self.width,) * self.depth
 
     def reset(self) -> None:
-        """New data (from ``seed``) and a freshly initialised network."""
+        """The data set (drawn from ``seed``) and a freshly initialised network."""
         from bpcourse import datasets, layers
 
-        make = {"spirals": datasets.make_spirals, "moons": datasets.make_moons, "xor": datasets.make_xor}
-        self.X, self.y = make[self.dataset](seed=self.seed)
-        self.classes = int(self.y.max()) + 1
+        if getattr(self, "_data_of", None) != (self.dataset, self.seed):  # else keep the same arrays
+            make = {"spirals": datasets.make_spirals, "moons": datasets.make_moons, "xor": datasets.make_xor}
+            self.X, self.y = make[self.dataset](seed=self.seed)
+            self.classes = int(self.y.max()) + 1
+            self._data_of = (self.dataset, self.seed)
         kind = {"sigmoid": layers.Sigmoid, "tanh": layers.Tanh, "relu": layers.ReLU,
                 "leaky relu": lambda: layers.LeakyReLU(0.1), "elu": layers.ELU}[self.activation]
         rng = np.random.default_rng(self.seed)
@@ -760,8 +772,10 @@ class PlaygroundModel:
 
     def draw(self, fig: Figure) -> None:
         """Loss against steps, and the predicted class over the plane with the data on top."""
-        if getattr(self, "_fig", None) is not fig or self._artists["data"] is not self.X:
+        if getattr(self, "_fig", None) is not fig:
             self._setup(fig)
+        elif self._artists["data"] is not self.X:  # another data set: same axes, new points
+            self._show_data()
         a = self._artists
         steps = np.arange(len(self.losses))
         a["loss"].set_data(steps, self.losses)
@@ -777,8 +791,6 @@ class PlaygroundModel:
         a["ax_b"].set_title(f"{self.dataset}: {self.accuracy:.0%} right", fontsize=9)
 
     def _setup(self, fig: Figure) -> None:
-        from matplotlib.colors import ListedColormap
-
         fig.clear()
         ax_l, ax_b = fig.subplots(1, 2)
         (loss,) = ax_l.plot([0], [0], color=GRADIENT_COLOUR)
@@ -788,22 +800,36 @@ class PlaygroundModel:
         ax_l.set_title("l", fontsize=9)
         message = ax_l.text(0.5, 0.5, "", transform=ax_l.transAxes, ha="center", va="center",
                             fontsize=9, color="darkred", wrap=True)
+        image = ax_b.imshow(np.zeros((self.GRID, self.GRID)), origin="lower", alpha=0.3, aspect="auto",
+                            interpolation="nearest")
+        points = ax_b.scatter([0.0], [0.0], s=10)
+        ax_b.set_title("b", fontsize=9)
+        _few_ticks(ax_l, ax_b)
+        self._fig = fig
+        self._artists = {"ax_l": ax_l, "ax_b": ax_b, "loss": loss, "message": message, "image": image,
+                         "points": points}
+        self._show_data()
+        fig.tight_layout()
+
+    def _show_data(self) -> None:
+        """Put the current data set on the right panel: points, colours, limits, the grid of ŷ."""
+        from matplotlib.colors import ListedColormap
+
+        a = self._artists
         low, high = self.X.min(axis=0) - 0.3, self.X.max(axis=0) + 0.3
         xs, ys = np.linspace(low[0], high[0], self.GRID), np.linspace(low[1], high[1], self.GRID)
         gx, gy = np.meshgrid(xs, ys)
         colours = ListedColormap(CLASS_COLOURS[: self.classes])
-        image = ax_b.imshow(np.zeros((self.GRID, self.GRID)), origin="lower", cmap=colours, alpha=0.3,
-                            vmin=0, vmax=self.classes - 1, extent=(low[0], high[0], low[1], high[1]),
-                            aspect="auto", interpolation="nearest")
-        ax_b.scatter(*self.X.T, c=self.y, cmap=colours, vmin=0, vmax=self.classes - 1, s=10)
-        ax_b.set_xlim(low[0], high[0])
-        ax_b.set_ylim(low[1], high[1])
-        ax_b.set_title("b", fontsize=9)
-        _few_ticks(ax_l, ax_b)
-        fig.tight_layout()
-        self._fig = fig
-        self._artists = {"ax_l": ax_l, "ax_b": ax_b, "loss": loss, "message": message, "image": image,
-                         "grid": np.column_stack([gx.ravel(), gy.ravel()]), "data": self.X}
+        for artist in (a["image"], a["points"]):
+            artist.set_cmap(colours)
+            artist.set_clim(0, self.classes - 1)
+        a["image"].set_extent((low[0], high[0], low[1], high[1]))
+        a["points"].set_offsets(self.X)
+        a["points"].set_array(self.y)
+        a["ax_b"].set_xlim(low[0], high[0])
+        a["ax_b"].set_ylim(low[1], high[1])
+        a["grid"] = np.column_stack([gx.ravel(), gy.ravel()])
+        a["data"] = self.X
 
 
 # --------------------------------------------------------------------------------------------
