@@ -231,7 +231,7 @@ def assemble(cells: list[dict], solution: nbformat.NotebookNode, nonce: str, che
 
 
 def _make_client(nb, workdir: Path, timeout: float, nonce: str):
-    from jupyter_client.manager import KernelManager
+    from jupyter_client.manager import AsyncKernelManager
     from nbclient import NotebookClient
 
     class Client(NotebookClient):
@@ -249,7 +249,7 @@ def _make_client(nb, workdir: Path, timeout: float, nonce: str):
                 return None
             return super().output(outs, msg, display_id, cell_index)
 
-    km = KernelManager(kernel_name="python3")
+    km = AsyncKernelManager(kernel_name="python3")  # async: a sync client would block nbclient's time limit
     # The kernel must be this Python (with bpcourse installed), not whatever 'python' is on PATH.
     km.kernel_spec.argv = [sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}"]
     client = Client(nb, km=km, timeout=timeout, allow_errors=True, shutdown_kernel="immediate",
@@ -273,7 +273,7 @@ def run(nb, workdir: Path, timeout: float, nonce: str, labels: dict[int, str]):
         client = _make_client(nb, workdir, timeout, nonce)
         stopped_at = None
         try:
-            with client.setup_kernel(stderr=subprocess.DEVNULL):
+            with client.setup_kernel(cleanup_kc=True, stderr=subprocess.DEVNULL):
                 for index, cell in enumerate(nb.cells):
                     if index in skipped:
                         continue
@@ -470,5 +470,9 @@ def main(argv: list[str] | None = None) -> int:
     sol = Path(args.solutions) if args.solutions else repo_root() / "solutions"
     if not sol.is_dir() or not any(sol.glob("*.ipynb")):
         parser.error(f"no solution notebooks in {sol} (give --solutions DIR)")
+    try:
+        load_solutions(sol)
+    except Exception as exc:  # a damaged solutions folder is the caller's mistake, not a submission's
+        parser.error(f"cannot read the solutions in {sol}: {type(exc).__name__}: {_short(exc)}")
     grade([Path(p) for p in args.paths], sol, args.timeout, Path(args.csv) if args.csv else None)
     return 0
