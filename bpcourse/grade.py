@@ -253,7 +253,7 @@ def _make_client(nb, workdir: Path, timeout: float, nonce: str):
     # The kernel must be this Python (with bpcourse installed), not whatever 'python' is on PATH.
     km.kernel_spec.argv = [sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}"]
     client = Client(nb, km=km, timeout=timeout, allow_errors=True, shutdown_kernel="immediate",
-                    startup_timeout=60, iopub_timeout=4, resources={"metadata": {"path": str(workdir)}})
+                    startup_timeout=60, iopub_timeout=30, resources={"metadata": {"path": str(workdir)}})
     client.marks, client.sizes, client.capped, client.replies = set(), {}, set(), {}
 
     def on_executed(cell, cell_index, execute_reply):
