@@ -60,6 +60,10 @@ def _broken(folder: Path) -> dict[str, Path]:
     nb = _load("ex04_zhou_bp")
     _cell(nb, "ex04-E").source = "import ctypes\nctypes.string_at(0)"
     out["segfault"] = _write(nb, folder / "segv_ex04_zhou_bp.ipynb")
+    nb = _load("ex04_zhou_bp")  # the crash happens inside a test, every time hidden_gradient is called
+    _cell(nb, "ex04-e").source = _cell(nb, "ex04-e").source.replace(
+        "return b * (1.0 - b) * (w @ g)", "import os\n    os._exit(3)")
+    out["crash_in_test"] = _write(nb, folder / "crash_in_test_ex04_zhou_bp.ipynb")
 
     # Deleted, edited, reordered and re-typed cells, a lost grade_id, megabytes of output.
     nb = _load("ex01_gates")
@@ -188,6 +192,14 @@ def test_kernel_crash_is_survived(graded, case, cell, lost):
     for t in r.tasks:
         if t.grade_id not in (lost, "ex04-standard-test", "ex04-accumulated-test"):
             assert t.earned == t.points, (t.grade_id, t.message)
+
+
+def test_kernel_crash_inside_tests_is_survived(graded):
+    r = graded["broken"]["crash_in_test"]
+    for gid in ("ex04-e-test", "ex04-standard-test", "ex04-accumulated-test"):  # all call hidden_gradient
+        assert _task(r, gid).earned == 0 and "kernel died while this test ran" in _task(r, gid).message
+    for gid in ("ex04-g-test", "ex04-updates-test", "ex04-E-test"):
+        assert _task(r, gid).earned == _task(r, gid).points, _task(r, gid)
 
 
 def test_deleted_edited_moved_retyped_cells_and_missing_grade_id(graded):
