@@ -401,7 +401,8 @@ class ZhouNet:
 def _check_rates(eta, eta_hidden, where: str) -> tuple[float, float]:
     eta_hidden = eta if eta_hidden is None else eta_hidden
     for name, rate in (("eta", eta), ("eta_hidden", eta_hidden)):
-        if not (isinstance(rate, int | float | np.floating) and np.isfinite(rate) and rate > 0):
+        is_number = isinstance(rate, int | float | np.floating) and not isinstance(rate, bool)
+        if not (is_number and np.isfinite(rate) and rate > 0):
             raise ValueError(
                 f"{where} expected a learning rate {name} > 0 (the book suggests 0.1), got {rate!r}"
             )

@@ -265,7 +265,9 @@ def test_targets_outside_0_1(bad):
         net.train(X, Y)
 
 
-@pytest.mark.parametrize("kwargs", [{"eta": 0}, {"eta": -0.1}, {"eta_hidden": 0.0}, {"eta": float("nan")}])
+@pytest.mark.parametrize(
+    "kwargs", [{"eta": 0}, {"eta": -0.1}, {"eta_hidden": 0.0}, {"eta": float("nan")}, {"eta": True}]
+)
 def test_learning_rate_must_be_positive(kwargs):
     X, y = watermelon3a()
     with pytest.raises(ValueError, match="learning rate"):
