@@ -74,7 +74,7 @@ def collect(quick: bool, wanted: set[str] | None, with_course: bool) -> tuple[li
         ("4", lambda: nets.rows_zhou_accumulated(*s["zhou_acc"])),  # rows 3b and 4
         ("5", lambda: [nets.row_sequential(*s["seq"])]),
         ("6", lambda: symbolic_row.rows_symbolic(*s["symbolic"])),
-        ("7", lambda: widgets_row.rows_widgets(s["widgets"])),
+        ("7", lambda: widgets_row.rows_widgets_fresh(s["widgets"])),
     ]
     rows: list[Row] = []
     for key, make in groups:
