@@ -40,13 +40,17 @@ def interaction_times(explorer, reps: int) -> dict[str, float]:
     """Median wall time (s) of one interaction per control of ``explorer``."""
     result = {}
     for name, control in explorer.controls.items():
+        is_button = hasattr(control, "click") and not hasattr(control, "value")
+        # A value control moves back and forth between its start and one other value, so the
+        # explorer's state (say, the net's size) stays what a student starts from.
+        values = None if is_button else (_other_value(control), control.value)
         times = []
         for rep in range(reps + 1):  # the first round warms up (first-use caches) and is not counted
             start = time.perf_counter()
-            if hasattr(control, "click") and not hasattr(control, "value"):
+            if is_button:
                 control.click()
             else:
-                control.value = _other_value(control)
+                control.value = values[rep % 2]
             if rep:
                 times.append(time.perf_counter() - start)
         result[name] = statistics.median(times)
