@@ -16,8 +16,10 @@ For each submitted notebook:
 The tests must not trust anything the student's code could have replaced: before each test
 cell the grader loads ``bpcourse/check.py`` afresh from its file and puts that module into
 ``sys.modules``, so a submission that swaps ``bpcourse.check`` or patches its functions is not
-believed. Each test cell also ends by printing a random mark chosen for this run; a test whose
-mark never arrives (its source was rewritten on the way to the kernel, say) earns nothing.
+believed; and a test refuses to run once numpy, math or sympy functions have been replaced by
+code from the notebook (``numpy.allclose = lambda *a, **k: True``). Each test cell also ends by
+printing a random mark chosen for this run; a test whose mark never arrives (its source was
+rewritten on the way to the kernel, say) earns nothing.
 A kernel runs the student's code, so a determined cheat can still do more; the grader also
 notes submissions that touch ``sys.modules``, ``builtins`` or IPython's input handling, for a
 lecturer to look at.
@@ -163,7 +165,33 @@ def _prelude(check_file: Path) -> str:
         f"file'\n"
         "_bpg_sys.modules['bpcourse.check'] = _bpg_mod\n"
         "del _bpg_util, _bpg_spec, _bpg_mod\n"
+        + _HELPERS_GUARD
     )
+
+
+# The checks and hidden tests call numpy, math and sympy. A function the student's code put in
+# their place (``numpy.allclose = lambda *a, **k: True``) was defined in the kernel, so its
+# __module__ is '__main__' or its code comes from an ipykernel cell: refuse to run the test then.
+_HELPERS_GUARD = """\
+def _bpg_replaced_helpers():
+    import warnings
+    found = []
+    with warnings.catch_warnings():
+        warnings.simplefilter('ignore')
+        for name in ('numpy', 'numpy.testing', 'numpy.linalg', 'math', 'sympy'):
+            module = _bpg_sys.modules.get(name)
+            for attr in dir(module) if module is not None else ():
+                f = getattr(module, attr, None)
+                where = getattr(getattr(f, '__code__', None), 'co_filename', '') or ''
+                if callable(f) and (getattr(f, '__module__', None) == '__main__' or where.startswith('<')
+                                    or 'ipykernel' in where):
+                    found.append(name + '.' + attr)
+    return found
+_bpg_found = _bpg_replaced_helpers()
+assert not _bpg_found, ('your code replaced ' + ', '.join(_bpg_found[:3]) + ', which the tests rely on: '
+                        'the test cannot trust it (restart the kernel and remove that line)')
+del _bpg_replaced_helpers, _bpg_found
+"""
 
 
 def assemble(cells: list[dict], solution: nbformat.NotebookNode, nonce: str, check_file: Path):

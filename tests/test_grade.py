@@ -101,6 +101,16 @@ def _broken(folder: Path) -> dict[str, Path]:
     fork.source += "\nget_ipython().input_transformers_post.append(lambda lines: ['pass\\n'])"
     out["cheat"] = _write(nb, folder / "cheat_ex01_gates.ipynb")
 
+    # A submission that makes numpy agree with anything: a sign-flipped g_j, then patched helpers.
+    nb = _load("ex04_zhou_bp")
+    g_cell = _cell(nb, "ex04-g")
+    g_cell.source = g_cell.source.replace("(y - yhat)", "(yhat - y)") + "\n" + "\n".join([
+        "import numpy",
+        "numpy.allclose = lambda *args, **kwargs: True",
+        "numpy.testing.assert_allclose = lambda *args, **kwargs: None",
+    ])
+    out["numpy_patch"] = _write(nb, folder / "numpy_ex04_zhou_bp.ipynb")
+
     # A notebook of another exercise under this exercise's name.
     nb = _load("ex02_backprop_as_dp")
     (folder / "other").mkdir()
@@ -225,6 +235,13 @@ def test_faked_checks_are_not_believed(graded):
     assert "completion mark" in _task(r, "ex01-fork-test").message
     assert any("sys.modules" in n for n in r.notes)
     assert _task(r, "ex01-sigmoid-test").earned == _task(r, "ex01-sigmoid-test").points
+
+
+def test_patched_numpy_is_not_believed(graded):
+    r = graded["broken"]["numpy_patch"]
+    assert r.earned == 0
+    assert "numpy.allclose" in _task(r, "ex04-g-test").message
+    assert "cannot trust" in _task(r, "ex04-accumulated-test").message
 
 
 def test_notebook_of_another_exercise(graded):
