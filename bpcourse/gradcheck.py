@@ -29,10 +29,11 @@ def numerical_gradient(f: Callable[[np.ndarray], float], x: np.ndarray, h: float
     if not isinstance(x, np.ndarray):
         raise TypeError(f"numerical_gradient expected x to be a numpy array, got {type(x).__name__}")
     if x.dtype != np.float64:
-        raise TypeError(
-            f"numerical_gradient needs x in float64 (got {x.dtype}): in lower precision the "
-            "rounding error swamps the difference quotient"
+        why = (
+            "an integer array cannot hold x ± h" if x.dtype.kind in "biu"
+            else "in lower precision the rounding error swamps the difference quotient"
         )
+        raise TypeError(f"numerical_gradient needs x in float64 (got {x.dtype}): {why}")
     if not h > 0:
         raise ValueError(f"numerical_gradient expected a step h > 0, got {h}")
     grad = np.zeros_like(x)
