@@ -615,9 +615,11 @@ def sgd_step(layers: Layer | Iterable[Layer], eta: float) -> None:
     ``layers`` is a layer (a ``Sequential`` counts as one) or a list of layers whose ``grads``
     were filled by the last ``backward``. ``eta`` is the learning rate η (学习率), > 0.
     """
-    eta = float(eta)
-    if not (np.isfinite(eta) and eta > 0):
+    if isinstance(eta, bool) or not isinstance(eta, int | float | np.integer | np.floating) or not (
+        np.isfinite(eta) and eta > 0
+    ):
         raise ValueError(f"sgd_step expected a learning rate eta > 0, got {eta!r}")
+    eta = float(eta)
     for layer in [layers] if hasattr(layers, "params") else layers:
         params, grads = layer.params, layer.grads
         for name, p in params.items():

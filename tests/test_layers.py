@@ -479,8 +479,9 @@ def test_constructor_arguments_are_checked():
         Sequential([Linear(2, 2), MSELoss()])
     with pytest.raises(TypeError, match="item 1"):
         Sequential([Linear(2, 2), np.tanh])
-    with pytest.raises(ValueError, match="eta > 0"):
-        sgd_step(Linear(2, 2), -0.1)
+    for bad in (-0.1, "0.1", True, float("inf")):
+        with pytest.raises(ValueError, match="eta > 0"):
+            sgd_step(Linear(2, 2), bad)
 
 
 # ----------------------------------------------------------------------------------------------
