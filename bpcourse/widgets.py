@@ -629,7 +629,7 @@ class ZhouTrainerModel:
         image = ax_b.imshow(np.zeros((self.GRID, self.GRID)), origin="lower", extent=(0.2, 0.8, 0.0, 0.5),
                             vmin=0, vmax=1, cmap="RdYlGn", alpha=0.6, aspect="auto")
         good = self.y == 1
-        ax_b.scatter(*self.X[good].T, marker="o", color="darkgreen", s=25, label="good 好瓜")
+        ax_b.scatter(*self.X[good].T, marker="o", color="darkgreen", s=25, label="good melon")
         ax_b.scatter(*self.X[~good].T, marker="x", color="darkred", s=25, label="not good")
         chosen = ax_b.scatter([0], [0], s=160, facecolors="none", edgecolors="k", linewidths=1.5)
         ax_b.set_xlim(0.2, 0.8)
