@@ -46,49 +46,39 @@ def _markers(line: str, begin: str, end: str) -> str | None:
     return "begin" if stripped == begin else "end" if stripped == end else None
 
 
-def clear_solutions(source: str, cell_type: str = "code", where: str = "a cell") -> str:
-    """Replace every solution block of ``source`` by the stub, at the BEGIN line's indentation."""
+def _replace_blocks(source: str, begin: str, end: str, stub, where: str) -> str:
+    """Replace every block from a ``begin`` line to an ``end`` line (both included) by ``stub(indent)``,
+    the lines to put in its place given the ``begin`` line's indentation. Unbalanced markers raise."""
     out: list[str] = []
     inside = False
     for line in source.split("\n"):
-        mark = _markers(line, BEGIN_SOLUTION, END_SOLUTION)
+        mark = _markers(line, begin, end)
         if mark == "begin":
             if inside:
-                raise ValueError(f"{where}: '{BEGIN_SOLUTION}' inside another solution block")
+                raise ValueError(f"{where}: '{begin}' inside another '{begin}' block")
             inside = True
-            indent = re.match(r"\s*", line).group(0)
-            stub = CODE_STUB if cell_type == "code" else (MARKDOWN_STUB,)
-            out.extend(indent + s for s in stub)
+            out.extend(stub(re.match(r"\s*", line).group(0)))
         elif mark == "end":
             if not inside:
-                raise ValueError(f"{where}: '{END_SOLUTION}' without a '{BEGIN_SOLUTION}'")
+                raise ValueError(f"{where}: '{end}' without a '{begin}'")
             inside = False
         elif not inside:
             out.append(line)
     if inside:
-        raise ValueError(f"{where}: '{BEGIN_SOLUTION}' is never closed by '{END_SOLUTION}'")
+        raise ValueError(f"{where}: '{begin}' is never closed by '{end}'")
     return "\n".join(out)
+
+
+def clear_solutions(source: str, cell_type: str = "code", where: str = "a cell") -> str:
+    """Replace every solution block of ``source`` by the stub, at the BEGIN line's indentation."""
+    lines = CODE_STUB if cell_type == "code" else (MARKDOWN_STUB,)
+    return _replace_blocks(source, BEGIN_SOLUTION, END_SOLUTION,
+                           lambda indent: [indent + s for s in lines], where)
 
 
 def remove_hidden_tests(source: str, where: str = "a cell") -> str:
     """Drop the lines from ``### BEGIN HIDDEN TESTS`` to ``### END HIDDEN TESTS``, both included."""
-    out: list[str] = []
-    inside = False
-    for line in source.split("\n"):
-        mark = _markers(line, BEGIN_HIDDEN, END_HIDDEN)
-        if mark == "begin":
-            if inside:
-                raise ValueError(f"{where}: '{BEGIN_HIDDEN}' inside another hidden block")
-            inside = True
-        elif mark == "end":
-            if not inside:
-                raise ValueError(f"{where}: '{END_HIDDEN}' without a '{BEGIN_HIDDEN}'")
-            inside = False
-        elif not inside:
-            out.append(line)
-    if inside:
-        raise ValueError(f"{where}: '{BEGIN_HIDDEN}' is never closed by '{END_HIDDEN}'")
-    return "\n".join(out).rstrip()
+    return _replace_blocks(source, BEGIN_HIDDEN, END_HIDDEN, lambda indent: [], where).rstrip()
 
 
 def make_exercise(solution: nbformat.NotebookNode, name: str = "notebook") -> nbformat.NotebookNode:
