@@ -26,18 +26,12 @@ from dataclasses import dataclass
 from numbers import Real
 from operator import mul as _times
 
+from bpcourse import functional as F
+
 __all__ = [
     "Gate", "AddGate", "MultiplyGate", "MaxGate", "ExpGate", "ReciprocalGate", "SigmoidGate",
     "TanhGate", "ReLUGate", "LogGate", "PowerGate", "Value", "OpCount", "count_ops",
 ]
-
-
-def _sigmoid(x: float) -> float:
-    # Two branches so that exp never sees a large positive argument (no overflow at x = -1000).
-    if x >= 0:
-        return 1.0 / (1.0 + math.exp(-x))
-    e = math.exp(x)
-    return e / (1.0 + e)
 
 
 def _exp(x: float) -> float:
@@ -154,8 +148,8 @@ class SigmoidGate(Gate):
 
     @staticmethod
     def local(x):
-        s = _sigmoid(x)
-        return s, (s * (1.0 - s),)
+        s = F.sigmoid(x)
+        return s, (F.sigmoid_derivative_from_output(s),)
 
 
 class TanhGate(Gate):
@@ -163,8 +157,8 @@ class TanhGate(Gate):
 
     @staticmethod
     def local(x):
-        t = math.tanh(x)  # math.tanh saturates to ±1 instead of overflowing
-        return t, (1.0 - t * t,)
+        t = F.tanh(x)
+        return t, (F.tanh_derivative_from_output(t),)
 
 
 class ReLUGate(Gate):
@@ -172,7 +166,7 @@ class ReLUGate(Gate):
 
     @staticmethod
     def local(x):
-        return (x, (1.0,)) if x > 0 else (0.0, (0.0,))
+        return F.relu(x), (F.relu_derivative(x),)
 
 
 class LogGate(Gate):

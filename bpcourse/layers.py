@@ -30,6 +30,8 @@ from collections.abc import Iterable
 
 import numpy as np
 
+from bpcourse import functional as F
+
 __all__ = [
     "Layer", "Linear", "Sigmoid", "Tanh", "ReLU", "LeakyReLU", "ELU", "Maxout", "Neuron",
     "MSELoss", "SoftmaxCrossEntropy", "Sequential", "sgd_step", "fit",
@@ -92,6 +94,14 @@ def _make_rng(rng: np.random.Generator | None, seed: int | None) -> np.random.Ge
             raise TypeError(f"rng must be a numpy Generator (np.random.default_rng(seed)), got {rng!r}")
         return rng
     return np.random.default_rng(0 if seed is None else seed)
+
+
+def _finite_float(value, where: str) -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float | np.integer | np.floating):
+        raise TypeError(f"{where} expected a real number, got {value!r} of type {type(value).__name__}")
+    if not np.isfinite(value):
+        raise ValueError(f"{where} expected a finite number, got {value!r}")
+    return float(value)
 
 
 def _positive_int(value, where: str) -> int:
@@ -191,7 +201,7 @@ class Sigmoid(Layer):
 
     forward: x (N, D) -> out (N, D); caches out (the derivative needs only the output).
     backward: dout (N, D) -> dx (N, D).
-    Stable for any finite x: exp only ever sees −|x| ≤ 0, so it cannot overflow.
+    Stable for any finite x (``functional.sigmoid``).
     """
 
     def __init__(self) -> None:
@@ -199,19 +209,15 @@ class Sigmoid(Layer):
         self.out: np.ndarray | None = None
 
     def forward(self, x: np.ndarray) -> np.ndarray:
-        x = _as_batch(x, "Sigmoid.forward")
-        e = np.exp(-np.abs(x))
-        # x ≥ 0: 1/(1 + e^(−x)); x < 0: e^x/(1 + e^x). Both are σ(x), and e = e^(−|x|) ≤ 1.
-        out = np.where(x >= 0, 1.0, e) / (1.0 + e)
-        self.out = out
-        return out
+        self.out = F.sigmoid(_as_batch(x, "Sigmoid.forward"))
+        return self.out
 
     def backward(self, dout: np.ndarray) -> np.ndarray:
         if self.out is None:
             raise _no_forward("Sigmoid.backward")
         out = self.out
         dout = _check_dout(dout, "Sigmoid.backward", out.shape)
-        return dout * out * (1.0 - out)
+        return dout * F.sigmoid_derivative_from_output(out)  # (5.9)
 
 
 class Tanh(Layer):
@@ -226,8 +232,7 @@ class Tanh(Layer):
         self.out: np.ndarray | None = None
 
     def forward(self, x: np.ndarray) -> np.ndarray:
-        x = _as_batch(x, "Tanh.forward")
-        self.out = np.tanh(x)
+        self.out = F.tanh(_as_batch(x, "Tanh.forward"))
         return self.out
 
     def backward(self, dout: np.ndarray) -> np.ndarray:
@@ -235,89 +240,78 @@ class Tanh(Layer):
             raise _no_forward("Tanh.backward")
         out = self.out
         dout = _check_dout(dout, "Tanh.backward", out.shape)
-        return dout * (1.0 - out * out)
+        return dout * F.tanh_derivative_from_output(out)
 
 
 class ReLU(Layer):
     """max(0, x); derivative 1 where x > 0 and 0 elsewhere (we take 0 at the kink x = 0).
 
-    forward: x (N, D) -> out (N, D); caches the mask x > 0. backward: dout (N, D) -> dx (N, D).
+    forward: x (N, D) -> out (N, D); caches x. backward: dout (N, D) -> dx (N, D).
     Like the max gate, it routes: dout passes where the input won, and is blocked elsewhere.
     """
 
     def __init__(self) -> None:
         super().__init__()
-        self.mask: np.ndarray | None = None
+        self.x: np.ndarray | None = None
 
     def forward(self, x: np.ndarray) -> np.ndarray:
-        x = _as_batch(x, "ReLU.forward")
-        self.mask = x > 0
-        return np.maximum(x, 0.0)
+        self.x = _as_batch(x, "ReLU.forward")
+        return F.relu(self.x)
 
     def backward(self, dout: np.ndarray) -> np.ndarray:
-        if self.mask is None:
+        if self.x is None:
             raise _no_forward("ReLU.backward")
-        dout = _check_dout(dout, "ReLU.backward", self.mask.shape)
-        return dout * self.mask
+        dout = _check_dout(dout, "ReLU.backward", self.x.shape)
+        return dout * F.relu_derivative(self.x)
 
 
 class LeakyReLU(Layer):
     """x where x > 0, slope·x elsewhere; derivative 1 or slope (slope at the kink x = 0).
 
     For 0 ≤ slope ≤ 1 this is max(slope·x, x); the lecture's max(0.1x, x) is ``LeakyReLU(0.1)``.
-    forward: x (N, D) -> out (N, D); caches the mask x > 0. backward: dout (N, D) -> dx (N, D).
+    forward: x (N, D) -> out (N, D); caches x. backward: dout (N, D) -> dx (N, D).
     """
 
     def __init__(self, slope: float = 0.01) -> None:
         super().__init__()
-        slope = float(slope)
-        if not np.isfinite(slope):
-            raise ValueError(f"LeakyReLU expected a finite slope, got {slope!r}")
-        self.slope = slope
-        self.mask: np.ndarray | None = None
+        self.slope = _finite_float(slope, "LeakyReLU slope")
+        self.x: np.ndarray | None = None
 
     def forward(self, x: np.ndarray) -> np.ndarray:
-        x = _as_batch(x, "LeakyReLU.forward")
-        self.mask = x > 0
-        return np.where(self.mask, x, self.slope * x)
+        self.x = _as_batch(x, "LeakyReLU.forward")
+        return F.leaky_relu(self.x, self.slope)
 
     def backward(self, dout: np.ndarray) -> np.ndarray:
-        if self.mask is None:
+        if self.x is None:
             raise _no_forward("LeakyReLU.backward")
-        dout = _check_dout(dout, "LeakyReLU.backward", self.mask.shape)
-        return np.where(self.mask, dout, self.slope * dout)
+        dout = _check_dout(dout, "LeakyReLU.backward", self.x.shape)
+        return dout * F.leaky_relu_derivative(self.x, self.slope)
 
     def __repr__(self) -> str:
         return f"LeakyReLU(slope={self.slope})"
 
 
 class ELU(Layer):
-    """x where x > 0, α(e^x − 1) elsewhere; derivative 1 or α e^x = out + α.
+    """x where x > 0, α(e^x − 1) elsewhere; derivative 1 or α e^x.
 
-    forward: x (N, D) -> out (N, D); caches x > 0 and out. backward: dout (N, D) -> dx (N, D).
-    Stable: expm1 only sees min(x, 0) ≤ 0, so it cannot overflow, and it is exact near 0.
+    forward: x (N, D) -> out (N, D); caches x. backward: dout (N, D) -> dx (N, D).
+    Stable for any finite x (``functional.elu``).
     """
 
     def __init__(self, alpha: float = 1.0) -> None:
         super().__init__()
-        alpha = float(alpha)
-        if not np.isfinite(alpha):
-            raise ValueError(f"ELU expected a finite alpha, got {alpha!r}")
-        self.alpha = alpha
-        self.mask: np.ndarray | None = None
-        self.out: np.ndarray | None = None
+        self.alpha = _finite_float(alpha, "ELU alpha")
+        self.x: np.ndarray | None = None
 
     def forward(self, x: np.ndarray) -> np.ndarray:
-        x = _as_batch(x, "ELU.forward")
-        self.mask = x > 0
-        self.out = np.where(self.mask, x, self.alpha * np.expm1(np.minimum(x, 0.0)))
-        return self.out
+        self.x = _as_batch(x, "ELU.forward")
+        return F.elu(self.x, self.alpha)
 
     def backward(self, dout: np.ndarray) -> np.ndarray:
-        if self.mask is None or self.out is None:
+        if self.x is None:
             raise _no_forward("ELU.backward")
-        dout = _check_dout(dout, "ELU.backward", self.mask.shape)
-        return dout * np.where(self.mask, 1.0, self.out + self.alpha)  # α e^x = α(e^x − 1) + α
+        dout = _check_dout(dout, "ELU.backward", self.x.shape)
+        return dout * F.elu_derivative(self.x, self.alpha)
 
     def __repr__(self) -> str:
         return f"ELU(alpha={self.alpha})"
@@ -420,8 +414,7 @@ class Neuron(Layer):
                              f"got {x_arr.shape}")
         x = _as_batch(x_arr[None, :] if self.single else x_arr, "Neuron.forward", self.n_in)
         cell_body_sum = np.dot(x, self.params["w"]) + self.params["b"]  # (N,)
-        e = np.exp(-np.abs(cell_body_sum))  # the stable sigmoid, as in Sigmoid.forward
-        out = np.where(cell_body_sum >= 0, 1.0, e) / (1.0 + e)
+        out = F.sigmoid(cell_body_sum)
         self.x, self.out = x, out
         return float(out[0]) if self.single else out
 
@@ -430,7 +423,7 @@ class Neuron(Layer):
             raise _no_forward("Neuron.backward")
         shape = () if self.single else self.out.shape
         dout = _check_dout(dout, "Neuron.backward", shape).reshape(-1)
-        dsum = dout * self.out * (1.0 - self.out)  # through the sigmoid: σ' = σ(1 − σ)
+        dsum = dout * F.sigmoid_derivative_from_output(self.out)  # through the sigmoid (5.9)
         self.grads["w"] = np.dot(self.x.T, dsum)
         self.grads["b"] = np.asarray(dsum.sum())
         if not need_dx:
@@ -491,8 +484,7 @@ class SoftmaxCrossEntropy(Layer):
 
     forward: scores (N, C), labels y (N,) of integers in 0..C−1 -> z (a float); caches p.
     backward(dout=1.0) -> dout (p − onehot(y)) / N, shape (N, C).
-    Stable: the row maximum is subtracted before exp (softmax does not change), so exp never
-    overflows, and log p is computed as s − log Σ e^s, never as log of a rounded-to-0 p.
+    Stable for any finite scores (``functional.log_softmax``).
     """
 
     def __init__(self) -> None:
@@ -512,13 +504,10 @@ class SoftmaxCrossEntropy(Layer):
         if N and (y.min() < 0 or y.max() >= C):
             raise ValueError(f"SoftmaxCrossEntropy.forward expected labels in 0..{C - 1}, "
                              f"got values from {y.min()} to {y.max()}")
-        shifted = scores - scores.max(axis=1, keepdims=True)
-        exp = np.exp(shifted)
-        sum_exp = exp.sum(axis=1, keepdims=True)
-        self.p = exp / sum_exp
+        log_p = F.log_softmax(scores, axis=1)
+        self.p = np.exp(log_p)
         self.y = y
-        log_p_true = shifted[np.arange(N), y] - np.log(sum_exp[:, 0])
-        return float(-log_p_true.mean())
+        return float(-log_p[np.arange(N), y].mean())
 
     def backward(self, dout: float = 1.0) -> np.ndarray:
         if self.p is None or self.y is None:

@@ -27,16 +27,9 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from bpcourse.functional import sigmoid, sigmoid_derivative_from_output
+
 MODES = ("standard", "accumulated")
-
-
-def sigmoid(z: np.ndarray) -> np.ndarray:
-    """f(z) = 1 / (1 + e^(−z)), written as ½(1 + tanh(z/2)): the same function, but it never
-    overflows (e^(−z) does for z < −709)."""
-    f = np.tanh(0.5 * z)
-    f += 1.0  # in place: on a big batch every pass over the array counts
-    f *= 0.5
-    return f
 
 
 # ---------------------------------------------------------------------------------------------
@@ -47,13 +40,13 @@ def sigmoid(z: np.ndarray) -> np.ndarray:
 def g_output(y_hat: np.ndarray, y: np.ndarray) -> np.ndarray:
     """g_j = ŷ_j (1 − ŷ_j)(y_j − ŷ_j) (5.10): minus the error's slope at output j's net input.
     Shapes: y_hat, y (l,) -> (l,), or (m, l) -> (m, l)."""
-    return y_hat * (1.0 - y_hat) * (y - y_hat)  # (5.10), using f' = f(1 − f) (5.9)
+    return sigmoid_derivative_from_output(y_hat) * (y - y_hat)  # (5.10), with f' = f(1 − f) (5.9)
 
 
 def e_hidden(b: np.ndarray, w: np.ndarray, g: np.ndarray) -> np.ndarray:
     """e_h = b_h (1 − b_h) Σ_j w_hj g_j (5.15): g sent back through w, times f' at hidden unit h.
     Shapes: b (q,), w (q, l), g (l,) -> (q,); or b (m, q), g (m, l) -> (m, q)."""
-    return b * (1.0 - b) * (g @ w.T)  # (5.15)
+    return sigmoid_derivative_from_output(b) * (g @ w.T)  # (5.15), with f' = f(1 − f) (5.9)
 
 
 def delta_w(eta: float, g: np.ndarray, b: np.ndarray) -> np.ndarray:
