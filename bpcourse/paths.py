@@ -16,6 +16,8 @@ Two ways to compute that sum:
    this table: what the DP stores, not the derivative one asked for.
 
 Both count the multiplications they do, so a lecture can put the two costs side by side.
+``forward_tangents`` is the mirror image of the DP (forward mode): it fills ∂v/∂source for every
+node v from one input forward, where ``backprop_deltas`` fills ∂target/∂u from one output back.
 
     g = layered_graph([1, 3, 3, 1], seed=0)   # 1 input, two hidden layers of 3, 1 output
     naive = sum_over_paths(g, 0, g.n_nodes - 1)    # 9 paths, 2 multiplications each
@@ -34,7 +36,7 @@ from bpcourse.gates import Value
 
 __all__ = [
     "Graph", "layered_graph", "count_paths", "PathSum", "sum_over_paths", "TooManyPathsError",
-    "Deltas", "backprop_deltas", "delta_table", "MAX_PATHS",
+    "Deltas", "backprop_deltas", "delta_table", "Tangents", "forward_tangents", "MAX_PATHS",
 ]
 
 MAX_PATHS = 200_000  # beyond this, enumerating paths one by one takes more than a few seconds
@@ -222,6 +224,40 @@ def backprop_deltas(graph: Graph, target: int) -> Deltas:
                 mults += 1
         delta[u] = total
     return Deltas(delta=delta, mults=mults)
+
+
+@dataclass(frozen=True)
+class Tangents:
+    """Result of ``forward_tangents``: ``tangent[v]`` = ∂v/∂source for every node v, and the number
+    of multiplications (one per edge that was used)."""
+
+    tangent: list[float]
+    mults: int
+
+
+def forward_tangents(graph: Graph, source: int) -> Tangents:
+    """Forward mode: fill the tangents ∂v/∂source from the source forward (backprop_deltas mirrored).
+
+    tangent(source) = 1; for v = source + 1 up to the last node: tangent(v) = Σ over edges u → v of
+    (∂v/∂u) · tangent(u). Nodes before ``source`` cannot depend on it: their tangent is 0 and their
+    edges are skipped. One pass gives the derivative of every node with respect to ONE input;
+    ``backprop_deltas`` gives the derivative of ONE output with respect to every node.
+    """
+    _check_node(graph, source, "source")
+    tangent = [0.0] * graph.n_nodes
+    tangent[source] = 1.0
+    into: list[list[tuple[int, float]]] = [[] for _ in range(graph.n_nodes)]
+    for u, v, local in graph.edges:
+        into[v].append((u, local))
+    mults = 0
+    for v in range(source + 1, graph.n_nodes):
+        total = 0.0
+        for u, local in into[v]:
+            if u >= source:
+                total += local * tangent[u]
+                mults += 1
+        tangent[v] = total
+    return Tangents(tangent=tangent, mults=mults)
 
 
 def delta_table(graph: Graph, deltas: Deltas) -> list[np.ndarray]:

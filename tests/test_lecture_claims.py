@@ -1,0 +1,189 @@
+"""Every number the prose of lectures 00-05 quotes, checked with the library code the lecture uses.
+
+The lecture cells keep only the asserts that teach ("the two numbers agree"); the regression checks
+live here, each citing the notebook and section whose prose makes the claim. Where a claim has an
+independent source (calculus by hand, a formula, finite differences, a published figure) the test
+compares against that source, not against the library's own output.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+from bpcourse.gates import Value, count_ops
+from bpcourse.gradcheck import numerical_gradient, rel_error
+from bpcourse.paths import (
+    Graph,
+    TooManyPathsError,
+    backprop_deltas,
+    count_paths,
+    delta_table,
+    forward_tangents,
+    layered_graph,
+    sum_over_paths,
+)
+from bpcourse.zhou import ZhouNet, e_hidden, g_output
+
+# ---------------------------------------------------------------------------------------------
+# 02_backprop_is_dynamic_programming
+
+
+def _f_uv():
+    x = Value(1.0, label="x")
+    u = x * 3.0
+    v = x + 2.0
+    f = u * v
+    return x, f
+
+
+def test_02_s1_sum_over_paths_of_f_uv_is_12_with_2_paths_and_2_mults():
+    """02 §1: f = 3x·(x + 2) at x = 1: df/dx = 6x + 6 = 12 (calculus); 2 paths of 2 edges, counted as
+    k − 1 = 1 multiplication each; the DP does one multiplication per edge, 4."""
+    x, f = _f_uv()
+    graph, index = Graph.from_value(f)
+    naive = sum_over_paths(graph, index[id(x)], index[id(f)])
+    assert (naive.value, naive.paths, naive.mults) == (12.0, 2, 2)
+    dp = backprop_deltas(graph, index[id(f)])
+    assert dp.delta[index[id(x)]] == 6 * 1.0 + 6
+    assert dp.mults == len(graph.edges) == 4
+
+
+@pytest.mark.parametrize("d", range(1, 10))
+def test_02_s3_layered_counts_follow_the_formulas(d):
+    """02 §3: width-3 layered graph, depth d: 3^d paths, d·3^d naive multiplications, 6 + 9(d − 1) DP
+    multiplications, and both give the same derivative."""
+    g = layered_graph([1] + [3] * d + [1], seed=d)
+    naive = sum_over_paths(g, 0, g.n_nodes - 1)
+    dp = backprop_deltas(g, g.n_nodes - 1)
+    assert naive.paths == 3**d and naive.mults == d * 3**d
+    assert dp.mults == 6 + 9 * (d - 1)
+    assert math.isclose(naive.value, dp.delta[0], rel_tol=1e-12, abs_tol=1e-12)
+
+
+def test_02_s3_depth_20_and_depth_12_numbers():
+    """02 §3: at depth 20 about 7·10¹⁰ naive multiplications against 177; at depth 12, 531,441 paths,
+    sum_over_paths refuses, the DP does 105 multiplications (3 + 9·11 + 3)."""
+    assert round(20 * 3**20 / 1e10) == 7 and 6 + 9 * 19 == 177
+    g12 = layered_graph([1] + [3] * 12 + [1], seed=0)
+    assert count_paths(g12, 0, g12.n_nodes - 1) == 531_441
+    with pytest.raises(TooManyPathsError, match="531,441"):
+        sum_over_paths(g12, 0, g12.n_nodes - 1)
+    assert backprop_deltas(g12, g12.n_nodes - 1).mults == 3 + 9 * 11 + 3 == 105
+
+
+def test_02_s4_delta_table_is_shaped_like_the_network():
+    """02 §4: one δ per node, layer by layer, 1 at the output; δ of the inputs = product of the
+    layers' local-derivative matrices (the chain rule for vectors)."""
+    widths = [3, 4, 4, 2, 1]
+    g = layered_graph(widths, seed=2)
+    table = delta_table(g, backprop_deltas(g, g.n_nodes - 1))
+    assert [len(c) for c in table] == widths and table[-1][0] == 1.0
+    for i in range(3):
+        naive = sum_over_paths(g, g.layers[0][i], g.n_nodes - 1)
+        assert math.isclose(naive.value, table[0][i], rel_tol=1e-12, abs_tol=1e-15)
+
+
+def _zhou_as_values(net, x_k, y_k):
+    d, q, l = net.d, net.q, net.l
+    v = [[Value(net.v[i, h]) for h in range(q)] for i in range(d)]
+    gamma = [Value(net.gamma[h]) for h in range(q)]
+    w = [[Value(net.w[h, j]) for j in range(l)] for h in range(q)]
+    theta = [Value(net.theta[j]) for j in range(l)]
+    alpha = [Value.dot([v[i][h] for i in range(d)], list(x_k)) for h in range(q)]
+    b = [(alpha[h] - gamma[h]).sigmoid() for h in range(q)]
+    beta = [Value.dot([w[h][j] for h in range(q)], b) for j in range(l)]
+    y_hat = [(beta[j] - theta[j]).sigmoid() for j in range(l)]
+    E_k = 0.5 * sum((y_hat[j] - y_k[j]) ** 2 for j in range(l))
+    E_k.backward()
+    return dict(v=v, gamma=gamma, w=w, theta=theta, alpha=alpha, b=b, beta=beta, E=E_k)
+
+
+def test_02_s4_weight_gradient_is_delta_times_input_and_zhou_g_e_are_minus_delta():
+    """02 §4 (Yang's point and the bridging table): ∂E/∂w_hj = δ(β_j)·b_h, ∂E/∂v_ih = δ(α_h)·x_i,
+    g_j = −∂E_k/∂β_j, e_h = −∂E_k/∂α_h; the weight gradients also agree with finite differences of
+    ZhouNet.error, which shares no code with Value."""
+    net = ZhouNet(2, 3, 2, seed=0)
+    x_k, y_k = np.array([0.697, 0.460]), np.array([1.0, 0.0])
+    n = _zhou_as_values(net, x_k, y_k)
+    fp = net.forward_all(x_k)
+    g = g_output(fp.y_hat, y_k)
+    e = e_hidden(fp.b, net.w, g)
+    assert np.allclose([node.grad for node in n["beta"]], -g, rtol=1e-12)
+    assert np.allclose([node.grad for node in n["alpha"]], -e, rtol=1e-12)
+    dw = np.array([[n["w"][h][j].grad for j in range(2)] for h in range(3)])
+    dv = np.array([[n["v"][i][h].grad for h in range(3)] for i in range(2)])
+    assert np.allclose(dw, np.outer(fp.b, -g), rtol=1e-12)
+    assert np.allclose(dv, np.outer(x_k, -e), rtol=1e-12)
+    for name, got in (("w", dw), ("v", dv)):
+        numeric = numerical_gradient(lambda _p: net.error(x_k, y_k), getattr(net, name))
+        assert rel_error(got, numeric) < 1e-8, name
+
+
+def test_02_s5_forward_and_reverse_mode_costs_are_mirror_images():
+    """02 §5: same 1,110 edges; 100 inputs → 1 output: forward mode 61,500 multiplications in 100
+    passes, reverse 1,110 in one; 1 input → 100 outputs: the other way round. Counts by hand:
+    Σ_s (10·(100 − s) + 110) = 61,500."""
+    many_in = layered_graph([100, 10, 10, 1], seed=0)
+    assert len(many_in.edges) == 1_110
+    out = many_in.n_nodes - 1
+    assert backprop_deltas(many_in, out).mults == 1_110
+    assert sum(forward_tangents(many_in, s).mults for s in range(100)) == 61_500
+    assert sum(10 * (100 - s) + 110 for s in range(100)) == 61_500
+    many_out = layered_graph([1, 10, 10, 100], seed=0)
+    outs = range(many_out.n_nodes - 100, many_out.n_nodes)
+    assert forward_tangents(many_out, 0).mults == 1_110
+    assert sum(backprop_deltas(many_out, o).mults for o in outs) == 61_500
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_02_s5_forward_mode_agrees_with_the_sum_over_paths(seed):
+    """02 §5: the tangent pass computes the same sum over paths, split by the last edge."""
+    g = layered_graph([3, 4, 3, 2], seed=seed)
+    for s in g.layers[0]:
+        tangents = forward_tangents(g, s)
+        for t in g.layers[-1]:
+            naive = sum_over_paths(g, s, t).value
+            assert math.isclose(tangents.tangent[t], naive, rel_tol=1e-12, abs_tol=1e-15)
+
+
+def test_02_s5_forward_mode_on_a_value_graph_matches_calculus():
+    """02 §5 on §1's f: forward mode from x gives df/dx = 12, like backward()."""
+    x, f = _f_uv()
+    graph, index = Graph.from_value(f)
+    assert forward_tangents(graph, index[id(x)]).tangent[index[id(f)]] == 12.0
+
+
+def _tanh_mlp_02():
+    rng = np.random.default_rng(0)
+    params = []
+
+    def layer(inputs, n_out, activation):
+        outs = []
+        for _ in range(n_out):
+            total = Value(float(rng.normal()))
+            params.append(total)
+            for xi in inputs:
+                wi = Value(float(rng.normal()) / math.sqrt(len(inputs)))
+                params.append(wi)
+                total = total + wi * xi
+            outs.append(total.tanh() if activation else total)
+        return outs
+
+    h = [Value(0.5), Value(-1.5)]
+    sizes = [2, 8, 8, 1]
+    for i in range(1, len(sizes)):
+        h = layer(h, sizes[i], activation=i < len(sizes) - 1)
+    return (h[0] - 1.0) ** 2, params
+
+
+def test_02_s6_cheap_gradient_numbers():
+    """02 §6: 105 parameters; backward/forward ratio between 1 and 2 ("less than two"); centred
+    differences need 210 forward passes, more than 60 times backprop's operations."""
+    loss, params = _tanh_mlp_02()
+    ops = count_ops(loss)
+    assert len(params) == (2 * 8 + 8) + (8 * 8 + 8) + (8 + 1) == 105
+    assert 1.0 <= ops.ratio < 2.0
+    assert 2 * len(params) * ops.forward_ops / (ops.forward_ops + ops.backward_mults) > 60
