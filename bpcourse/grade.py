@@ -14,7 +14,7 @@ For each submitted notebook:
 5. Score with nbgrader's rule: a test cell that runs without an error earns its points.
 
 The tests must not trust anything the student's code could have replaced: before each test
-cell the grader loads ``bpcourse/check.py`` afresh from its file and puts that module into
+cell the grader loads ``bpcourse/check/`` afresh from its files and puts that module into
 ``sys.modules``, so a submission that swaps ``bpcourse.check`` or patches its functions is not
 believed; and a test refuses to run once numpy, math or sympy functions have been replaced by
 code from the notebook (``numpy.allclose = lambda *a, **k: True``). Each test cell also ends by
@@ -158,12 +158,15 @@ def _prelude(check_file: Path) -> str:
     return (
         "# added by the grader: load the checks afresh from the installed file, whatever the code above did\n"
         "import importlib.util as _bpg_util\nimport sys as _bpg_sys\n"
-        f"_bpg_spec = _bpg_util.spec_from_file_location('bpcourse.check', {str(check_file)!r})\n"
+        "for _bpg_k in [k for k in _bpg_sys.modules if k.split('.')[:2] == ['bpcourse', 'check']]:\n"
+        "    del _bpg_sys.modules[_bpg_k]\n"
+        f"_bpg_spec = _bpg_util.spec_from_file_location('bpcourse.check', {str(check_file)!r}, "
+        f"submodule_search_locations=[{str(check_file.parent)!r}])\n"
         "_bpg_mod = _bpg_util.module_from_spec(_bpg_spec)\n"
+        "_bpg_sys.modules['bpcourse.check'] = _bpg_mod\n"
         "_bpg_spec.loader.exec_module(_bpg_mod)\n"
         f"assert _bpg_mod.__file__ == {str(check_file)!r}, 'bpcourse.check could not be loaded from its "
         f"file'\n"
-        "_bpg_sys.modules['bpcourse.check'] = _bpg_mod\n"
         "del _bpg_util, _bpg_spec, _bpg_mod\n"
         + _HELPERS_GUARD
     )
@@ -364,7 +367,7 @@ def _verdict(reply: dict | None, marked: bool, skipped: str | None, timeout: flo
         return False, f"not attempted yet ({_short(detail, 100)})"
     if ename == "NotImplementedError":
         return False, "not attempted yet (NotImplementedError)"
-    if ename == "AssertionError":
+    if ename in ("AssertionError", "CheckFailed"):
         return False, _short(evalue) if evalue.strip() else "failed a test (an assert in the test cell)"
     if ename == "NameError":
         return False, _short(f"{evalue}: the cell that defines it failed, was deleted or is not written yet")

@@ -14,6 +14,7 @@ import pytest
 import sympy as sp
 
 from bpcourse import check
+from bpcourse.check import ex02, ex04, ex05
 from bpcourse.exercises import clear_solutions, generate, make_exercise, remove_hidden_tests
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -277,7 +278,7 @@ def test_dynamic_programming_mistakes():
     expect(check.check_backprop, _backprop(reverse=False), "forward order")
 
     def reversed_topo(graph):
-        return list(reversed(check._ref_order(graph)))
+        return list(reversed(ex02._ref_order(graph)))
 
     expect(check.check_topological_order, reversed_topo, "reversed")
 
@@ -374,7 +375,7 @@ def test_zhou_mistakes():
     expect(check.check_updates, lambda *a: updates(*a, use_eta=False), "learning rate η")
 
     def E_sum(P, X, Y):
-        return sum(0.5 * np.sum((check._zhou_forward(P, x)[1] - y) ** 2) for x, y in zip(X, Y, strict=True))
+        return sum(0.5 * np.sum((ex04._zhou_forward(P, x)[1] - y) ** 2) for x, y in zip(X, Y, strict=True))
 
     expect(check.check_accumulated_error, E_sum, "missing the 1/m mean", "5.16")
 
@@ -382,7 +383,7 @@ def test_zhou_mistakes():
         P = {k: v.copy() for k, v in P.items()}
         total = {k: np.zeros_like(v) for k, v in P.items()}
         for x, y in zip(X, Y, strict=True):
-            b, yh = check._zhou_forward(P, x)
+            b, yh = ex04._zhou_forward(P, x)
             g = yh * (1 - yh) * (y - yh)
             e = b * (1 - b) * (P["w"] @ g)
             for k, d in updates(x, b, g, e, eta).items():
@@ -402,8 +403,8 @@ def test_zhou_mistakes():
 
 
 def test_sympy_mistakes():
-    _, x, y, v, w, gamma, theta, f = check._zhou_symbols()
-    b, yhat, E, g, e = check._ref_sym()
+    _, x, y, v, w, gamma, theta, f = ex05._zhou_symbols()
+    b, yhat, E, g, e = ex05._ref_sym()
     plus = [f(sum(v[i, h] * x[i] for i in range(2)) + gamma[h]) for h in range(2)]
     expect(check.check_E_k, lambda: (plus, yhat, E), "*subtracts* the threshold")
     expect(check.check_g_and_e, lambda: ([-gj for gj in g], e), "(ŷ_j − y_j)")

@@ -1,0 +1,231 @@
+"""The task object every check is written with, the checks' exceptions, and their shared tools.
+
+A check makes one ``Task`` and asks it for everything it says to the student:
+
+    t = Task("1.2", "add gate backward")
+    grads = t.call(gate.backward, 2.0)        # your code, with its failures turned into verdicts
+    t.diagnose(grads, expected, mistakes, "(dx, dy)")
+    t.ok()
+
+``t.ok()`` prints ``✓ task 1.2 add gate backward: visible checks pass; …``. ``t.fail(message)``
+raises ``CheckFailed`` with the one line ``✗ task 1.2 add gate backward: message``, and
+``t.not_attempted(what)`` raises ``NotAttempted``. Both are kinds of ``AssertionError`` (so a
+failed check fails its cell, and nbgrader gives the cell no points), and both tell IPython,
+through ``_render_traceback_``, to show that one line instead of a traceback into this package.
+
+Every expected value is computed independently of the course's own implementation: by centred
+finite differences (``numgrad``) of the forward computation, or from a worked example whose
+source is named. The modules of this package import nothing else from ``bpcourse``, so a
+notebook that patches ``bpcourse.gradcheck`` cannot change what a check believes.
+"""
+
+from __future__ import annotations
+
+import math
+import traceback
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any, NoReturn
+
+import numpy as np
+
+PASSED = "visible checks pass; the grade also runs hidden tests on other inputs"
+
+_PACKAGE = Path(__file__).resolve().parent.parent  # bpcourse/: frames here are not the student's
+
+
+class CheckFailed(AssertionError):
+    """A check's verdict on a wrong answer: one line naming the task and the mistake."""
+
+    def _render_traceback_(self) -> list[str]:
+        # IPython calls this instead of formatting a traceback: the student sees the verdict only.
+        return [str(self)]
+
+
+class NotAttempted(CheckFailed):
+    """The task's code still raises NotImplementedError: nothing to check yet."""
+
+
+# What usually causes each kind of crash in an exercise, said to the student.
+_LIKELY_CAUSE = {
+    OverflowError: ("a number grew too large for a float, usually math.exp of a large argument: "
+                    "for x < 0 write σ(x) as e^x / (1 + e^x), or use ½(1 + tanh(x/2))"),
+    RecursionError: ("the recursion went too deep (Python stops near 1,000 nested calls); walk the "
+                     "graph with an explicit stack, a list you append to and pop from"),
+    ZeroDivisionError: "something divided by zero; check what the denominator is on these inputs",
+    NameError: ("a name your code uses is not defined; run the cells above this one, in order, "
+                "and check the spelling"),
+    MemoryError: "your code asked for more memory than there is; is an array far larger than needed?",
+}
+
+
+def _where(exc: BaseException) -> str:
+    """' (line N of your cell: `code`)' for the innermost frame outside bpcourse, numpy and sympy."""
+    for frame in reversed(traceback.extract_tb(exc.__traceback__)):
+        name = frame.filename
+        if name.startswith(str(_PACKAGE)) or "site-packages" in name or name.startswith("<frozen"):
+            continue
+        code = (frame.line or "").strip()
+        return f" (line {frame.lineno} of your cell: `{code}`)" if code else f" (line {frame.lineno})"
+    return ""
+
+
+class Task:
+    """One graded task of an exercise: its number, its title, and every verdict it can give."""
+
+    def __init__(self, id: str, title: str):
+        self.id, self.title = id, title
+
+    def __repr__(self) -> str:
+        return f"Task({self.id!r}, {self.title!r})"
+
+    @property
+    def name(self) -> str:
+        return f"task {self.id} {self.title}"
+
+    # -- verdicts ---------------------------------------------------------------------------
+
+    def ok(self, detail: str = "") -> None:
+        """Print the honest pass line; ``detail`` (e.g. 'final loss 0.01') goes in brackets."""
+        extra = f" ({detail})" if detail else ""
+        print(f"✓ {self.name}: visible checks pass{extra}; the grade also runs hidden tests on other inputs")
+
+    def fail(self, message: str) -> NoReturn:
+        __tracebackhide__ = True
+        raise CheckFailed(f"✗ {self.name}: {message}")
+
+    def not_attempted(self, what: str = "your code") -> NoReturn:
+        __tracebackhide__ = True
+        raise NotAttempted(f"{self.name}: not attempted yet ({what} still raises NotImplementedError; "
+                           "replace the `raise NotImplementedError()` line with your code)")
+
+    # -- calling the student's code -----------------------------------------------------------
+
+    def call(self, fn: Callable, *args, what: str = "", **kwargs):
+        """``fn(*args, **kwargs)``; NotImplementedError means not attempted, any other error a verdict."""
+        __tracebackhide__ = True
+        what = what or getattr(fn, "__qualname__", None) or getattr(fn, "__name__", "your code")
+        if not callable(fn):
+            self.fail(f"{what} should be a function or a class, got {type(fn).__name__}")
+        try:
+            return fn(*args, **kwargs)
+        except NotImplementedError:
+            self.not_attempted(what)
+        except CheckFailed:
+            raise
+        except Exception as exc:
+            cause = next((c for k, c in _LIKELY_CAUSE.items() if isinstance(exc, k)), "")
+            text = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
+            self.fail(f"{what} raised {text}{_where(exc)}" + (f". Likely cause: {cause}" if cause else ""))
+
+    # -- reading what it returned -------------------------------------------------------------
+
+    def number(self, name: str, value: Any) -> float:
+        __tracebackhide__ = True
+        try:
+            arr = np.asarray(value, dtype=np.float64)
+        except (TypeError, ValueError):
+            self.fail(f"{name} should be a number, got {value!r} ({type(value).__name__})")
+        if arr.shape != ():
+            self.fail(f"{name} should be a single number, got an array of shape {arr.shape}")
+        return float(arr)
+
+    def array(self, name: str, value: Any, shape: tuple[int, ...], hint: str = "") -> np.ndarray:
+        """``value`` as a float64 array of exactly ``shape`` (no broadcasting), finite, or a verdict."""
+        __tracebackhide__ = True
+        if value is None:
+            self.fail(f"{name} is None: did you forget to return (or store) it?")
+        try:
+            arr = np.asarray(value, dtype=np.float64)
+        except (TypeError, ValueError):
+            self.fail(f"{name} should be an array of shape {shape}, got {type(value).__name__}")
+        if arr.shape != shape:
+            hint = f" {hint}" if hint else ""
+            if len(shape) == 2 and arr.shape == shape[::-1] and shape[0] != shape[1]:
+                self.fail(f"{name} is transposed: it has shape {arr.shape}, but it must have shape "
+                          f"{shape}.{hint}")
+            self.fail(f"{name} has shape {arr.shape}, but it must have shape {shape}.{hint}")
+        if not np.all(np.isfinite(arr)):
+            self.fail(f"{name} contains nan or inf: {fmt(arr)}")
+        return arr
+
+    def tuple(self, value: Any, n: int, names: str) -> tuple:
+        __tracebackhide__ = True
+        if not isinstance(value, tuple | list) or len(value) != n:
+            self.fail(f"it should return a tuple of {n} ({names}), got {value!r}")
+        return tuple(value)
+
+    def diagnose(self, got, expected, mistakes: Sequence[tuple[Any, str]], name: str,
+                 rtol: float = 1e-6, atol: float = 1e-9) -> None:
+        """Pass if ``got`` matches ``expected``; else name the first mistake it matches, else show both.
+
+        The mistakes only *name* a wrong answer; they never decide that an answer is right.
+        """
+        __tracebackhide__ = True
+        if close(got, expected, rtol, atol):
+            return
+        for candidate, message in mistakes:
+            if close(got, candidate, rtol, atol):
+                self.fail(message)
+        self.fail(f"{name} is wrong: expected {fmt(expected)}, got {fmt(got)}")
+
+
+# ---------------------------------------------------------------------------------------------
+# Tools shared by the checks
+# ---------------------------------------------------------------------------------------------
+
+
+def close(a, b, rtol: float = 1e-6, atol: float = 1e-9) -> bool:
+    try:
+        a = np.asarray(a, dtype=np.float64)
+        b = np.asarray(b, dtype=np.float64)
+    except (TypeError, ValueError):
+        return False
+    return a.shape == b.shape and bool(np.allclose(a, b, rtol=rtol, atol=atol))
+
+
+def fmt(x) -> str:
+    arr = np.asarray(x, dtype=np.float64)
+    if arr.shape == ():
+        return f"{float(arr):.6g}"
+    return np.array2string(arr, precision=4, suppress_small=True, separator=", ")
+
+
+def numgrad(f: Callable[[np.ndarray], float], x: np.ndarray, h: float = 1e-5) -> np.ndarray:
+    """Centred differences of scalar ``f`` at float64 array ``x`` (restored afterwards).
+
+    A private copy of ``bpcourse.gradcheck.numerical_gradient``, so that a notebook that
+    patches that module cannot change the checks' reference values.
+    """
+    x = np.asarray(x)
+    grad = np.zeros(x.shape)
+    flat = x.reshape(-1)
+    for i in range(flat.size):
+        old = flat[i]
+        flat[i] = old + h
+        fp = float(f(x))
+        flat[i] = old - h
+        fm = float(f(x))
+        flat[i] = old
+        grad.reshape(-1)[i] = (fp - fm) / (2 * h)
+    return grad
+
+
+def fd_grads(f: Callable[..., float], point: Sequence[float]) -> np.ndarray:
+    """Finite-difference gradient of a function of several scalars, at ``point``."""
+    return numgrad(lambda a: f(*a), np.array(point, dtype=np.float64))
+
+
+def sigmoid(t):
+    """σ(t) = 1/(1 + e^(−t)), written so that it never overflows (numpy in, numpy out)."""
+    t = np.asarray(t, dtype=np.float64)
+    e = np.exp(-np.abs(t))
+    return np.where(t >= 0, 1.0 / (1.0 + e), e / (1.0 + e))
+
+
+def scalar_sigmoid(t: float) -> float:
+    """σ(t) for one float, without overflow."""
+    if t >= 0:
+        return 1.0 / (1.0 + math.exp(-t))
+    e = math.exp(t)
+    return e / (1.0 + e)

@@ -1,0 +1,196 @@
+"""Checks for exercise 1, gates (after lecture 01; CS231n lecture 4's circuits)."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+
+import numpy as np
+
+from ._task import Task, close, fd_grads, numgrad
+
+
+def _gate_backward(t, gate_cls, inputs, dout, n_out):
+    __tracebackhide__ = True
+    gate = t.call(gate_cls, what=f"{getattr(gate_cls, '__name__', 'the gate')}()")
+    out = t.call(gate.forward, *inputs, what=f"{type(gate).__name__}.forward")
+    grads = t.call(gate.backward, dout, what=f"{type(gate).__name__}.backward")
+    if not isinstance(grads, tuple | list):
+        t.fail("backward must return a tuple with one gradient per input, "
+               f"{'(dx,)' if n_out == 1 else '(dx, dy)'}; got {grads!r}")
+    if len(grads) != n_out:
+        t.fail(f"backward must return {n_out} gradient(s), one per input; got {len(grads)}")
+    return out, tuple(t.number(f"gradient {k}", g) for k, g in enumerate(grads))
+
+
+def check_mul_backward(MultiplyGate: type) -> None:
+    """Task 1.1: ``MultiplyGate.backward(dout)`` returns ``(y·dout, x·dout)``."""
+    t = Task("1.1", "multiply gate backward")
+    for (x, y, dout) in [(3.0, -4.0, 2.0), (0.5, 7.0, -1.5)]:
+        out, grads = _gate_backward(t, MultiplyGate, (x, y), dout, 2)
+        if not close(out, x * y):
+            t.fail(f"forward({x}, {y}) should return x·y = {x * y}, got {out}")
+        # Expected: finite differences of x·y times dout (independent of any formula).
+        exp = (numgrad(lambda a: a[0] * y, np.array([x]))[0] * dout,  # noqa: B023
+               numgrad(lambda a: x * a[0], np.array([y]))[0] * dout)  # noqa: B023
+        t.diagnose(grads, exp, [
+            ((x * dout, y * dout), "dx and dy are swapped (swapped inputs): "
+                                   "a multiply gate passes each input the *other* input times dout, "
+                                   "dx = y·dout and dy = x·dout"),
+            ((-y * dout, -x * dout), "dx and dy have the wrong sign: "
+                                     "the local gradient of x·y with respect to x is +y, so dx = y·dout"),
+            ((y, x), "you forgot the upstream gradient dout: "
+                     "local gradient × upstream gradient, dx = y·dout"),
+            ((x, y), "swapped inputs and no dout: dx = y·dout "
+                     "(the *other* input times the upstream gradient)"),
+            ((dout, dout), "that is the add gate's rule; a multiply gate swaps: dx = y·dout, dy = x·dout"),
+        ], "(dx, dy)")
+    t.ok()
+
+
+def check_add_backward(AddGate: type) -> None:
+    """Task 1.2: ``AddGate.backward(dout)`` returns ``(dout, dout)``."""
+    t = Task("1.2", "add gate backward")
+    for (x, y, dout) in [(3.0, -4.0, 3.0), (-1.0, 0.25, -3.0)]:
+        out, grads = _gate_backward(t, AddGate, (x, y), dout, 2)
+        if not close(out, x + y):
+            t.fail(f"forward({x}, {y}) should return x + y = {x + y}, got {out}")
+        exp = (numgrad(lambda a: a[0] + y, np.array([x]))[0] * dout,  # noqa: B023
+               numgrad(lambda a: x + a[0], np.array([y]))[0] * dout)  # noqa: B023
+        t.diagnose(grads, exp, [
+            ((1.0, 1.0), "you returned the local gradients (1, 1) but forgot to multiply by dout: "
+                         "an add gate passes dout unchanged to both inputs"),
+            ((-dout, -dout), "wrong sign: d(x + y)/dx = +1, so dx = +dout"),
+            ((dout / 2, dout / 2), "you split dout in half; an add gate *distributes*: "
+                                   "each input gets all of dout"),
+            ((y * dout, x * dout), "that is the multiply gate's rule; an add gate gives dout to each input"),
+        ], "(dx, dy)")
+    t.ok()
+
+
+def check_max_gate(MaxGate: type) -> None:
+    """Task 1.3: ``MaxGate`` routes dout to the larger input, using the inputs cached by forward."""
+    t = Task("1.3", "max gate (forward, cache, backward)")
+    for (x, y, dout) in [(3.0, -4.0, 2.0), (-1.0, 5.0, -0.5)]:
+        out, grads = _gate_backward(t, MaxGate, (x, y), dout, 2)
+        if not close(out, max(x, y)):
+            t.fail(f"forward({x}, {y}) should return max(x, y) = {max(x, y)}, got {out}")
+        exp = (numgrad(lambda a: max(a[0], y), np.array([x]))[0] * dout,  # noqa: B023
+               numgrad(lambda a: max(x, a[0]), np.array([y]))[0] * dout)  # noqa: B023
+        big_first = x > y
+        t.diagnose(grads, exp, [
+            (exp[::-1], "dout went to the *smaller* input: "
+                        "max routes the gradient to the input that won (the larger one), "
+                        "and gives 0 to the other"),
+            ((dout, dout), "both inputs got dout: max is a router, only the larger input gets dout, "
+                           "the other 0"),
+            (((1.0, 0.0) if big_first else (0.0, 1.0)), "you forgot to multiply by dout: "
+                                                        "the winner gets 1·dout"),
+            (((-dout, 0.0) if big_first else (0.0, -dout)), "wrong sign: the winner's local gradient is +1"),
+        ], "(dx, dy)")
+    # The cache belongs to each gate: two gates in one circuit must not overwrite each other.
+    g1 = t.call(MaxGate, what="MaxGate()")
+    g2 = t.call(MaxGate, what="MaxGate()")
+    t.call(g1.forward, 3.0, -4.0, what="MaxGate.forward")
+    t.call(g2.forward, -1.0, 5.0, what="MaxGate.forward")
+    grads = t.call(g1.backward, 2.0, what="MaxGate.backward")
+    if close(tuple(grads), (0.0, 2.0)):
+        t.fail("the first gate answered with the second gate's inputs: "
+               "your cache is shared between gates (a class attribute or a global?). "
+               "Keep it on self, in forward: self.x, self.y = x, y")
+    t.diagnose(tuple(grads), (2.0, 0.0), [], "(dx, dy) of the first of two gates")
+    t.ok()
+
+
+def check_sigmoid_gate(SigmoidGate: type) -> None:
+    """Task 1.4: ``SigmoidGate``: forward σ(x), backward ``(σ(x)(1 − σ(x))·dout,)`` (Zhou 5.9)."""
+    t = Task("1.4", "sigmoid gate")
+    for (x, dout) in [(0.5, 2.0), (-1.5, -0.75)]:
+        out, grads = _gate_backward(t, SigmoidGate, (x,), dout, 1)
+        s = 1.0 / (1.0 + math.exp(-x))
+        if not close(out, s):
+            t.fail(f"forward({x}) should return σ(x) = 1/(1 + e^(−x)) = {s:.6f}, got {out}")
+        exp = (numgrad(lambda a: 1.0 / (1.0 + np.exp(-a[0])), np.array([x]))[0] * dout,)
+        t.diagnose(grads, exp, [
+            ((dout,), "you passed dout straight through: "
+                      "you forgot the sigmoid's local derivative σ(x)(1 − σ(x)) (Zhou 5.9), "
+                      "dx = σ(x)(1 − σ(x))·dout"),
+            ((s * (1 - s),), "you forgot to multiply by dout: dx = σ(x)(1 − σ(x))·dout"),
+            ((x * (1 - x) * dout,), "you used the input x in x(1 − x); "
+                                    "the derivative is σ(x)(1 − σ(x)), "
+                                    "with the *output* σ(x) that forward cached"),
+            ((-s * (1 - s) * dout,), "wrong sign: σ'(x) = σ(x)(1 − σ(x)) is positive"),
+            ((s * dout,), "you forgot the (1 − σ(x)) factor: σ'(x) = σ(x)(1 − σ(x)) (Zhou 5.9)"),
+        ], "(dx,)")
+    t.ok()
+
+
+def check_circuit(circuit_grads: Callable) -> None:
+    """Task 1.5: f(x, y, z) = (x + y)·z: ``circuit_grads(x, y, z)`` returns ``(f, dx, dy, dz)``."""
+    t = Task("1.5", "circuit f = (x + y)·z")
+    f = lambda x, y, z: (x + y) * z  # noqa: E731
+    for p in [(-2.0, 5.0, -4.0), (1.5, -0.5, 2.0)]:
+        res = t.tuple(t.call(circuit_grads, *p), 4, "f, dx, dy, dz")
+        got = [t.number(n, v) for n, v in zip(("f", "dx", "dy", "dz"), res, strict=True)]
+        if not close(got[0], f(*p)):
+            t.fail(f"f{p} should be (x + y)·z = {f(*p)}, got {got[0]}")
+        x, y, z = p
+        exp = fd_grads(f, p)
+        t.diagnose(got[1:], exp, [
+            (-exp, "every gradient has the wrong sign: start backward with df/df = +1"),
+            ((x + y, x + y, z), "at the multiply gate you swapped: q = x + y gets z·1, and z gets q·1"),
+            ((z, 0.0, x + y), "dy is 0: the add gate *distributes*, so x and y both get dq"),
+        ], "(dx, dy, dz)")
+    t.ok()
+
+
+def check_neuron(neuron_grads: Callable) -> None:
+    """Task 1.6: f(w, x) = σ(w0·x0 + w1·x1 + w2): ``neuron_grads(w, x)`` returns ``(f, dw, dx)``."""
+    t = Task("1.6", "sigmoid neuron")
+
+    def f(w0, w1, w2, x0, x1):
+        return 1.0 / (1.0 + math.exp(-(w0 * x0 + w1 * x1 + w2)))
+
+    # The first point is CS231n lecture 4's worked example (f ≈ 0.73, dw ≈ [-0.20, -0.39, 0.20]).
+    for w, x in [([2.0, -3.0, -3.0], [-1.0, -2.0]), ([0.5, 1.0, -0.25], [2.0, -1.5])]:
+        res = t.tuple(t.call(neuron_grads, list(w), list(x)), 3, "f, dw, dx")
+        fv = t.number("f", res[0])
+        dw = t.array("dw", res[1], (3,))
+        dx = t.array("dx", res[2], (2,))
+        p = (*w, *x)
+        if not close(fv, f(*p)):
+            t.fail(f"f should be σ(w0·x0 + w1·x1 + w2) = {f(*p):.6f}, got {fv}")
+        exp = fd_grads(f, p)
+        no_sigma = np.array([x[0], x[1], 1.0, w[0], w[1]])
+        t.diagnose(np.concatenate([dw, dx]), exp, [
+            (no_sigma, "you forgot the sigmoid's local derivative: "
+                       "every gradient must be multiplied by σ(1 − σ) = f(1 − f) "
+                       "(Zhou 5.9) on its way back through the sigmoid gate"),
+            (-exp, "every gradient has the wrong sign"),
+            (np.array([w[0], w[1], 1.0, x[0], x[1]]) * exp[2], "swapped inputs at the multiply gates: "
+                                                               "dw_i gets x_i·upstream, "
+                                                               "dx_i gets w_i·upstream"),
+        ], "(dw, dx)")
+    t.ok()
+
+
+def check_fork(fork_grads: Callable) -> None:
+    """Task 1.7: f(x, y) = (x + y)·x, where x forks: ``fork_grads(x, y)`` returns ``(f, dx, dy)``."""
+    t = Task("1.7", "a fork: f = (x + y)·x")
+    f = lambda x, y: (x + y) * x  # noqa: E731
+    for p in [(3.0, -4.0), (-1.5, 0.5)]:
+        res = t.tuple(t.call(fork_grads, *p), 3, "f, dx, dy")
+        got = [t.number(n, v) for n, v in zip(("f", "dx", "dy"), res, strict=True)]
+        x, y = p
+        if not close(got[0], f(*p)):
+            t.fail(f"f{p} should be (x + y)·x = {f(*p)}, got {got[0]}")
+        exp = fd_grads(f, p)
+        one_branch = (f"dx = {got[1]:g} is the gradient along only one of x's two paths: "
+                      "x feeds both the add and the multiply gate (a fork), so its gradients add. "
+                      "Use += (dx = dx_via_mul + dx_via_add), not = which keeps only the last one")
+        t.diagnose(got[1:], exp, [
+            ((x + y, x), one_branch),
+            ((x, x), one_branch),
+            (-exp, "both gradients have the wrong sign"),
+        ], "(dx, dy)")
+    t.ok()

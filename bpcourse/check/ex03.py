@@ -1,0 +1,227 @@
+"""Checks for exercise 3, layers in the vectorised API, x of shape (N, n_in) (after lectures 03–05)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import numpy as np
+
+from ._task import Task, close, numgrad, sigmoid
+
+
+def _layer_grads(t, layer) -> dict:
+    __tracebackhide__ = True
+    grads = getattr(layer, "grads", None)
+    if not isinstance(grads, dict) or not {"W", "b"} <= set(grads):
+        t.fail("backward must fill self.grads with 'W' and 'b' (one array per entry of self.params), "
+               f"got {grads!r}")
+    return grads
+
+
+def check_linear(Linear: type) -> None:
+    """Task 3.1: ``Linear.backward(dout)`` returns dx and fills ``grads['W']``, ``grads['b']``."""
+    t = Task("3.1", "Linear backward")
+    rng = np.random.default_rng(51)
+    for n_in, n_out, N in [(3, 3, 4), (3, 2, 5)]:
+        layer = t.call(Linear, n_in, n_out, rng=np.random.default_rng(0), what="Linear(...)")
+        W = rng.normal(size=(n_in, n_out))
+        b = rng.normal(size=n_out)
+        layer.params["W"], layer.params["b"] = W.copy(), b.copy()
+        x = rng.normal(size=(N, n_in))
+        dout = rng.normal(size=(N, n_out))
+        t.call(layer.forward, x.copy(), what="Linear.forward")
+        dx = t.call(layer.backward, dout.copy(), what="Linear.backward")
+        grads = _layer_grads(t, layer)
+        # The scalar L = sum(out * dout) has ∂L/∂out = dout: its finite differences are the reference.
+        L = lambda x_, W_, b_, dout=dout: float(np.sum((x_ @ W_ + b_) * dout))  # noqa: E731
+        ex_dx = numgrad(lambda a: L(a, W, b), x.copy())  # noqa: B023
+        ex_dW = numgrad(lambda a: L(x, a, b), W.copy())  # noqa: B023
+        ex_db = numgrad(lambda a: L(x, W, a), b.copy())  # noqa: B023
+        db = np.asarray(grads["b"], dtype=np.float64)
+        if db.shape == (N, n_out):
+            t.fail(f"grads['b'] has shape {db.shape}: sum dout over the batch axis, db = dout.sum(axis=0), "
+                   f"shape ({n_out},)")
+        dx = t.array("dx", dx, (N, n_in), "dx = dout @ W.T has the shape of x")
+        dW = t.array("grads['W']", grads["W"], (n_in, n_out),
+                    "dW = x.T @ dout has the shape of W, (n_in, n_out)")
+        db = t.array("grads['b']", db, (n_out,))
+        t.diagnose(dW, ex_dW, [
+            (ex_dW.T, "grads['W'] is transposed: W has shape (n_in, n_out), "
+                      "so dW = x.T @ dout (not dout.T @ x)"),
+            (ex_dW / N, "grads['W'] is divided by N: the layer should not average; "
+                        "the loss already did (dW = x.T @ dout)"),
+            (-ex_dW, "grads['W'] has the wrong sign: dW = x.T @ dout"),
+        ], "grads['W']")
+        t.diagnose(db, ex_db, [
+            (ex_db / N, "grads['b'] is the mean of dout over the batch; "
+                        "it must be the sum (each sample adds its own contribution): db = dout.sum(axis=0)"),
+            (-ex_db, "grads['b'] has the wrong sign: db = dout.sum(axis=0)"),
+        ], "grads['b']")
+        mistakes = [(-ex_dx, "dx has the wrong sign: dx = dout @ W.T")]
+        if n_in == n_out:
+            mistakes.insert(0, (dout @ W, "dx uses W where it needs W.T: dx = dout @ W.T "
+                                          "(a transposed-shapes mistake that only a square W hides)"))
+        t.diagnose(dx, ex_dx, mistakes, "dx")
+    t.ok()
+
+
+def _elementwise_layer(t, cls, x, dout):
+    layer = t.call(cls, what=f"{getattr(cls, '__name__', 'layer')}()")
+    out = t.call(layer.forward, x.copy(), what=f"{type(layer).__name__}.forward")
+    dx = t.call(layer.backward, dout.copy(), what=f"{type(layer).__name__}.backward")
+    return (t.array("forward's output", out, x.shape),
+            t.array("dx", dx, x.shape, "dx has the shape of x"))
+
+
+def check_relu(ReLU: type) -> None:
+    """Task 3.2: ``ReLU``: forward max(0, x), backward dout where x > 0, else 0."""
+    t = Task("3.2", "ReLU")
+    rng = np.random.default_rng(52)
+    x = rng.normal(size=(5, 4))
+    dout = rng.normal(size=(5, 4))
+    out, dx = _elementwise_layer(t, ReLU, x, dout)
+    if not close(out, np.maximum(x, 0.0)):
+        t.fail("forward should return max(0, x) elementwise")
+    ex_dx = numgrad(lambda a: float(np.sum(np.maximum(a, 0.0) * dout)), x.copy())
+    t.diagnose(dx, ex_dx, [
+        (dout * (dout > 0), "the mask must come from the forward input x (cached in forward), "
+                            "not from dout: dx = dout * (x > 0)"),
+        ((x > 0).astype(float), "you returned the mask (x > 0) but forgot to multiply by dout"),
+        (dout, "you passed dout through everywhere: ReLU blocks the gradient where x ≤ 0"),
+        (-ex_dx, "dx has the wrong sign"),
+    ], "dx")
+    t.ok()
+
+
+def check_sigmoid_layer(Sigmoid: type) -> None:
+    """Task 3.3: ``Sigmoid``: forward σ(x), backward dout·σ(x)(1 − σ(x)) (Zhou 5.9)."""
+    t = Task("3.3", "Sigmoid layer")
+    rng = np.random.default_rng(53)
+    x = rng.normal(size=(4, 3)) * 2
+    dout = rng.normal(size=(4, 3))
+    out, dx = _elementwise_layer(t, Sigmoid, x, dout)
+    s = sigmoid(x)
+    if not close(out, s):
+        t.fail("forward should return σ(x) = 1/(1 + e^(−x)) elementwise")
+    ex_dx = numgrad(lambda a: float(np.sum(sigmoid(a) * dout)), x.copy())
+    t.diagnose(dx, ex_dx, [
+        (dout, "you forgot the sigmoid derivative factor: dx = dout * σ(x)(1 − σ(x)) (Zhou 5.9)"),
+        (s * (1 - s), "you forgot to multiply by dout"),
+        (dout * x * (1 - x), "you used the input x in x(1 − x); use the cached *output* σ(x): dout·σ(1 − σ)"),
+        (-ex_dx, "dx has the wrong sign: σ'(x) = σ(x)(1 − σ(x)) is positive"),
+    ], "dx")
+    t.ok()
+
+
+def check_mse(mse_loss: Callable) -> None:
+    """Task 3.4: ``mse_loss(yhat, y)`` returns ``(E, dyhat)``, E = (1/m) Σ_k ½ Σ_j (ŷ_kj − y_kj)²."""
+    t = Task("3.4", "mean squared error")
+    rng = np.random.default_rng(54)
+    m, l = 4, 3
+    yhat, y = rng.uniform(size=(m, l)), rng.uniform(size=(m, l))
+    res = t.tuple(t.call(mse_loss, yhat.copy(), y.copy()), 2, "E, dyhat")
+    E = t.number("E", res[0])
+    dy = t.array("dyhat", res[1], (m, l), "dyhat has the shape of yhat")
+    sq = float(np.sum((yhat - y) ** 2))
+    ex_E = 0.5 * sq / m  # Zhou (5.4) per sample, averaged over the m samples as in (5.16)
+    t.diagnose(E, ex_E, [
+        (0.5 * sq, "E is missing the 1/m mean: E = (1/m) Σ_k E_k (Zhou 5.16), "
+                   "divide by the number of samples"),
+        (sq / m, "E is missing the ½ of Zhou (5.4): E_k = ½ Σ_j (ŷ_j − y_j)²"),
+        (0.5 * sq / (m * l), "you averaged over every entry (m·l); "
+                             "average over the m samples only, the ½ Σ_j sums over the outputs (Zhou 5.4, "
+                             "5.16)"),
+    ], "E")
+    ex_dy = numgrad(lambda a: 0.5 * float(np.sum((a - y) ** 2)) / m, yhat.copy())
+    t.diagnose(dy, ex_dy, [
+        (-ex_dy, "dyhat has the wrong sign: ∂E/∂ŷ = (ŷ − y)/m, not (y − ŷ)/m"),
+        (ex_dy * m, "dyhat is missing the 1/m mean: ∂E/∂ŷ = (ŷ − y)/m"),
+        (2 * ex_dy, "dyhat has an extra factor 2: the ½ in E_k cancels the 2 from the square"),
+    ], "dyhat")
+    t.ok()
+
+
+class _RefLinear:
+    """A reference Linear layer for task 3.5, so that a mistake in task 3.1 is not counted twice."""
+
+    def __init__(self, n_in, n_out, rng):
+        self.params = {"W": rng.normal(size=(n_in, n_out)), "b": rng.normal(size=n_out)}
+        self.grads: dict = {}
+
+    def forward(self, x):
+        self.x = x
+        return x @ self.params["W"] + self.params["b"]
+
+    def backward(self, dout):
+        self.grads = {"W": self.x.T @ dout, "b": dout.sum(axis=0)}
+        return dout @ self.params["W"].T
+
+
+class _RefSigmoid:
+    params: dict = {}
+
+    def __init__(self):
+        self.params, self.grads = {}, {}
+
+    def forward(self, x):
+        self.out = sigmoid(x)
+        return self.out
+
+    def backward(self, dout):
+        return dout * self.out * (1 - self.out)
+
+
+def check_forward_backward(forward_backward: Callable) -> None:
+    """Task 3.5: ``forward_backward(layers, X, Y)`` returns E and fills every layer's grads."""
+    t = Task("3.5", "forward and backward through a network")
+    rng = np.random.default_rng(55)
+    X, Y = rng.normal(size=(6, 2)), rng.uniform(size=(6, 1))
+    layers = [_RefLinear(2, 4, rng), _RefSigmoid(), _RefLinear(4, 1, rng), _RefSigmoid()]
+
+    def E_of_params():
+        a = X
+        for layer in layers:
+            a = layer.forward(a)
+        return 0.5 * float(np.sum((a - Y) ** 2)) / len(X)
+
+    E = t.number("E", t.call(forward_backward, layers, X.copy(), Y.copy()))
+    if not close(E, E_of_params()):
+        t.fail("the returned E should be the mean squared error of the network's output, "
+               f"{E_of_params():.6g}; got {E:.6g}")
+    for k, layer in enumerate(layers):
+        for name, p in layer.params.items():
+            if name not in layer.grads:
+                t.fail(f"layer {k} ({type(layer).__name__[4:]}) has no grads['{name}']: "
+                       "did backward reach every layer, last layer first?")
+            exp = numgrad(lambda _a: E_of_params(), p)
+            got = t.array(f"layer {k} grads['{name}']", layer.grads[name], p.shape)
+            t.diagnose(got, exp, [
+                (-exp, f"layer {k} grads['{name}'] has the wrong sign: "
+                       "start backward from dE/dŷ = (ŷ − y)/m"),
+                (exp * len(X), f"layer {k} grads['{name}'] is m times too large: "
+                               "the loss's 1/m mean is missing"),
+            ], f"layer {k} grads['{name}']", rtol=1e-5, atol=1e-7)
+    t.ok()
+
+
+def check_training(train: Callable) -> None:
+    """Task 3.6: ``train(X, Y, hidden, epochs, lr, seed)`` returns the per-epoch loss history."""
+    t = Task("3.6", "training a small network")
+    rng = np.random.default_rng(56)
+    # XOR of the signs: no straight line separates the classes, so the hidden layer has to work.
+    signs = rng.choice([-1.0, 1.0], size=(120, 2))
+    X = signs + rng.normal(0.0, 0.2, size=(120, 2))
+    Y = (signs[:, :1] != signs[:, 1:]).astype(float)
+    epochs, finals = 300, []
+    for seed in (0, 1):  # two initialisations, so that one unlucky start is not held against you
+        hist = t.call(train, X.copy(), Y.copy(), hidden=16, epochs=epochs, lr=2.0, seed=seed)
+        hist = t.array("the history", hist, (epochs,), "one loss value per epoch")
+        if hist[-1] > hist[0]:
+            t.fail(f"the loss grew from {hist[0]:.4f} to {hist[-1]:.4f}: "
+                   "check the update, W ← W − lr · grads['W'] (minus: gradient *descent*)")
+        finals.append(hist[-1])
+    if min(finals) > 0.05:
+        t.fail(f"the final loss is {min(finals):.4f} at best, after {epochs} epochs on XOR; "
+               "a correct network with hidden=16, lr=2.0 gets well below 0.05. "
+               "Are all the parameters updated?")
+    t.ok(f"final loss {min(finals):.4f}")
