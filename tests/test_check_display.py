@@ -29,8 +29,8 @@ def test_task_verdicts_are_single_lines():
 
 def test_pass_line_is_honest(capsys):
     Task("1.2", "add gate backward").ok()
-    assert capsys.readouterr().out == (
-        "✓ task 1.2 add gate backward: visible checks pass; the grade also runs hidden tests on other inputs\n")
+    assert capsys.readouterr().out == ("✓ task 1.2 add gate backward: visible checks pass; "
+                                       "the grade also runs hidden tests on other inputs\n")
     Task("3.6", "training").ok("final loss 0.01")
     assert "visible checks pass (final loss 0.01); the grade also" in capsys.readouterr().out
 
@@ -103,9 +103,10 @@ def test_jupyter_shows_the_verdict_and_no_traceback(tmp_path):
     nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(c) for c in CELLS])
     NotebookClient(nb, timeout=60, kernel_name="python3", allow_errors=True,
                    resources={"metadata": {"path": str(tmp_path)}}).execute()
-    errors = {k: c.outputs for k, c in enumerate(nb.cells) if any(o.output_type == "error" for o in c.outputs)}
+    errors = {k: c.outputs for k, c in enumerate(nb.cells)
+              if any(o.output_type == "error" for o in c.outputs)}
     assert sorted(errors) == [1, 3, 5]
-    for k, outputs in errors.items():
+    for outputs in errors.values():
         (err,) = [o for o in outputs if o.output_type == "error"]
         assert len(err.traceback) == 1, err.traceback  # the verdict line only
         text = err.traceback[0]
@@ -115,4 +116,5 @@ def test_jupyter_shows_the_verdict_and_no_traceback(tmp_path):
     assert "you split dout in half" in errors[1][0].traceback[0]
     assert errors[1][0].ename == "CheckFailed"
     assert "not attempted yet" in errors[3][0].traceback[0] and errors[3][0].ename == "NotAttempted"
-    assert "AttributeError" in errors[5][0].traceback[0] and "line 6 of your cell: `return dout.missing, dout`" in errors[5][0].traceback[0]
+    crash = errors[5][0].traceback[0]
+    assert "AttributeError" in crash and "line 6 of your cell: `return dout.missing, dout`" in crash
