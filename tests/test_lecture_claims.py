@@ -187,3 +187,105 @@ def test_02_s6_cheap_gradient_numbers():
     assert len(params) == (2 * 8 + 8) + (8 * 8 + 8) + (8 + 1) == 105
     assert 1.0 <= ops.ratio < 2.0
     assert 2 * len(params) * ops.forward_ops / (ops.forward_ops + ops.backward_mults) > 60
+
+
+# ---------------------------------------------------------------------------------------------
+# 01_circuits_and_gates
+
+
+def test_01_s1_simple_circuit_forward_and_hand_gradients():
+    """01 §1: at x = −2, y = 5, z = −4: q = 3, f = −12; by hand df/dx = df/dy = z = −4, df/dz = q = 3,
+    df/dq = −4, df/df = 1; before backward() every grad is None."""
+    x, y, z = Value(-2.0), Value(5.0), Value(-4.0)
+    q = x + y
+    f = q * z
+    assert (q.data, f.data) == (3.0, -12.0)
+    assert x.grad is None and f.grad is None
+    f.backward()
+    assert (x.grad, y.grad, z.grad, q.grad, f.grad) == (-4.0, -4.0, 3.0, -4.0, 1.0)
+
+
+def test_01_s2_multiply_gate_swaps_and_refuses_backward_without_forward():
+    """01 §2: MultiplyGate forward(3, −4) = −12; backward(2) = (−4·2, 3·2); backward first refuses."""
+    from bpcourse.gates import MultiplyGate
+
+    gate = MultiplyGate()
+    assert gate.forward(3.0, -4.0) == -12.0
+    assert gate.backward(2.0) == (-8.0, 6.0)
+    with pytest.raises(RuntimeError):
+        MultiplyGate().backward(2.0)
+
+
+def _neuron_01():
+    w0, x0, w1, x1, w2 = (Value(v) for v in (2.0, -1.0, -3.0, -2.0, -3.0))
+    dot = w0 * x0 + w1 * x1 + w2
+    out = (((-dot).exp()) + 1.0).reciprocal()
+    out.backward()
+    return (w0, x0, w1, x1, w2), dot, out
+
+
+def test_01_s3_neuron_gradients_exact_and_rounded_two_ways():
+    """01 §3: dot.grad = σ(1)(1 − σ(1)) = 0.196612…; x0.grad = 0.393, x1.grad = −0.590 (0.39, −0.59 rounded
+    at the end) but 2·0.20 = 0.40 and −3·0.20 = −0.60 when rounded on the way. Reference: σ by math.exp."""
+    (w0, x0, w1, x1, w2), dot, out = _neuron_01()
+    s1 = 1.0 / (1.0 + math.exp(-1.0))
+    assert round(out.data, 2) == 0.73 and round(s1, 2) == 0.73
+    assert math.isclose(dot.grad, s1 * (1 - s1), rel_tol=1e-14) and round(dot.grad, 6) == 0.196612
+    assert (round(x0.grad, 3), round(x1.grad, 3)) == (0.393, -0.590)
+    assert (round(x0.grad, 2), round(x1.grad, 2)) == (0.39, -0.59)
+    assert round(2.0 * round(dot.grad, 2), 2) == 0.40 and round(-3.0 * round(dot.grad, 2), 2) == -0.60
+
+
+def test_01_s4_sigmoid_gate_local_gradient_and_node_counts():
+    """01 §4: SigmoidGate at 1: σ = 0.73, local gradient 0.20; 13 nodes with small gates, 10 with one
+    sigmoid gate."""
+    from bpcourse.gates import SigmoidGate
+
+    sg = SigmoidGate()
+    value = sg.forward(1.0)
+    (local,) = sg.backward(1.0)
+    assert round(value, 2) == 0.73 and round(local, 2) == 0.20
+    _, _, out = _neuron_01()
+    ws = [Value(v) for v in (2.0, -1.0, -3.0, -2.0, -3.0)]
+    fb = (ws[0] * ws[1] + ws[2] * ws[3] + ws[4]).sigmoid()
+    assert (len(out.topological_order()), len(fb.topological_order())) == (13, 10)
+
+
+def test_01_s5_patterns_on_the_notes_example():
+    """01 §5: f = 2(xy + max(z, w)) at 3, −4, 2, −1: f = −20; x gets −8, y 6, z 2, w 0; AddGate and
+    MaxGate with dout = 2 return (2, 2) and (2, 0)."""
+    from bpcourse.gates import AddGate, MaxGate
+
+    x, y, z, w = Value(3.0), Value(-4.0), Value(2.0), Value(-1.0)
+    f = (x * y + z.max(w)) * 2.0
+    f.backward()
+    assert f.data == 2 * (3 * -4 + 2) == -20.0
+    assert (x.grad, y.grad, z.grad, w.grad) == (-8.0, 6.0, 2.0, 0.0)
+    add, mx = AddGate(), MaxGate()
+    add.forward(-12.0, 2.0)
+    mx.forward(2.0, -1.0)
+    assert add.backward(2.0) == (2.0, 2.0) and mx.backward(2.0) == (2.0, 0.0)
+
+
+def test_01_s5_forks_add():
+    """01 §5: b = a + a, c = b + b: dc/db = 2, dc/da = 4; g = xy + x: dg/dx = y + 1 = −3."""
+    a = Value(3.0)
+    b = a + a
+    c = b + b
+    c.backward()
+    assert (b.grad, a.grad) == (2.0, 4.0)
+    x, y = Value(3.0), Value(-4.0)
+    g = x * y + x
+    g.backward()
+    assert x.grad == -3.0
+
+
+def test_01_s7_operation_counts():
+    """01 §7: f = (x + y)z: 2 forward operations, 4 backward multiplications (one per edge); the neuron
+    from small gates: 8 and 12."""
+    x, y, z = Value(-2.0), Value(5.0), Value(-4.0)
+    simple = count_ops((x + y) * z)
+    assert (simple.forward_ops, simple.backward_mults) == (2, 4)
+    _, _, out = _neuron_01()
+    neuron = count_ops(out)
+    assert (neuron.forward_ops, neuron.backward_mults) == (8, 12)
