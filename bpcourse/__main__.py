@@ -2,6 +2,8 @@
 
     python -m bpcourse exercises [--source solutions --dest exercises]
         write the students' notebooks from the complete ones (see bpcourse.exercises)
+    python -m bpcourse translate [--check]
+        update locale/zh_CN/ and write the Chinese edition (see bpcourse.translate)
     python -m bpcourse grade PATH... [--csv FILE] [--timeout S] [--solutions DIR]
         grade submitted notebooks (see bpcourse.grade)
 """
@@ -30,9 +32,31 @@ def _exercises(argv: list[str]) -> int:
     return 0
 
 
+def _translate(argv: list[str]) -> int:
+    from bpcourse.exercises import repo_root
+    from bpcourse.translate import run
+
+    parser = argparse.ArgumentParser(
+        prog="python -m bpcourse translate",
+        description="Update the catalogues in locale/zh_CN/ from the English notebooks and write "
+                    "notebooks/zh, solutions/zh and exercises/zh.")
+    parser.add_argument(
+        "--check", action="store_true",
+        help="write nothing; exit 1 if a file is stale or a paragraph has no current translation")
+    args = parser.parse_args(argv)
+    report = run(repo_root(), write=not args.check)
+    for line in report.lines():
+        print(line)
+    for path in report.changed:
+        print(f"{'stale' if args.check else 'wrote'} {path.relative_to(repo_root())}")
+    if args.check:
+        return 0 if report.complete and not report.changed else 1
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
-    commands = {"exercises": _exercises}
+    commands = {"exercises": _exercises, "translate": _translate}
     if argv and argv[0] == "grade":
         from bpcourse.grade import main as grade_main
 

@@ -1,12 +1,14 @@
 """The Chinese edition: the library's language switch and its catalogue."""
 
 import re
+from pathlib import Path
 
+import nbformat
 import polib
 import pytest
 
 import bpcourse
-from bpcourse import i18n
+from bpcourse import i18n, translate
 from bpcourse.i18n import _
 
 
@@ -74,3 +76,105 @@ def test_library_catalogue_is_complete_and_keeps_placeholders():
     assert po.percent_translated() == 100, [e.msgid for e in po.untranslated_entries() + po.fuzzy_entries()]
     for entry in po.translated_entries():
         assert _fields(entry.msgid) == _fields(entry.msgstr), entry.msgid
+
+
+# ---------------------------------------------------------------------------------------------
+# The Chinese edition of the notebooks: one source, kept in sync
+# ---------------------------------------------------------------------------------------------
+
+ROOT = Path(__file__).resolve().parents[1]
+PAIRS = [(d, zd, p.stem) for d, zd in translate.EDITIONS for p in sorted((ROOT / d).glob("*.ipynb"))]
+STEMS = [stem for _, _, stem in PAIRS]
+# Notebooks whose translation is still being written (their English is being rewritten this week).
+# The test below is xfail(strict) for them: once one is complete, it must leave this list.
+NOT_YET_TRANSLATED: set[str] = set(STEMS)
+
+
+@pytest.mark.parametrize("source", [
+    "", "one line", "\n\na\n\n\nb\n", "a\n\n$$\nx\n\ny\n$$\n\nc", "```\na\n\nb\n```\n\nafter",
+    "# Title\n\n- item one\n  continued\n- item two\n\n| a | b |\n|---|---|\n| 1 | 2 |",
+])
+def test_split_markdown_gives_the_source_back(source):
+    assert "".join(translate.split_markdown(source)) == source
+
+
+def test_split_markdown_keeps_code_and_display_math_whole():
+    chunks = translate.split_markdown("Text.\n\n$$\na\n\nb\n$$\n\n```python\nx = 1\n\ny = 2\n```\n\nEnd.")
+    assert [c for c in chunks if c.strip()] == [
+        "Text.", "$$\na\n\nb\n$$", "```python\nx = 1\n\ny = 2\n```", "End."]
+    assert [translate.is_message(c) for c in chunks if c.strip()] == [True, False, False, True]
+
+
+def test_every_markdown_cell_of_the_course_splits_losslessly():
+    for d, _zd, stem in PAIRS:
+        for cell in nbformat.read(ROOT / d / f"{stem}.ipynb", as_version=4).cells:
+            if cell.cell_type == "markdown":
+                assert "".join(translate.split_markdown(cell.source)) == cell.source
+
+
+def test_update_keeps_translations_marks_changed_fuzzy_and_drops_obsolete():
+    old = translate.update_catalogue(None, [("The chain rule.", "a:0"), ("Gone for good.", "a:1"),
+                                            ("The forward pass caches x and y.", "a:2")], "t")
+    for entry, zh in zip(old, ["链式法则。", "删掉了。", "前向传播缓存 x 和 y。"], strict=True):
+        entry.msgstr = zh
+    msgs = [("The chain rule.", "a:0"), ("The forward pass caches x, y.", "a:1"), ("Brand new.", "a:2")]
+    new = translate.update_catalogue(old, msgs, "t")
+    by_id = {e.msgid: e for e in new}
+    assert set(by_id) == {"The chain rule.", "The forward pass caches x, y.", "Brand new."}
+    assert by_id["The chain rule."].msgstr == "链式法则。" and not by_id["The chain rule."].fuzzy
+    changed = by_id["The forward pass caches x, y."]
+    assert changed.fuzzy and changed.msgstr == "前向传播缓存 x 和 y。"
+    assert changed.previous_msgid == "The forward pass caches x and y."
+    assert by_id["Brand new."].msgstr == "" and not by_id["Brand new."].fuzzy
+    assert translate.translations(new) == {"The chain rule.": "链式法则。"}
+
+
+def test_a_missing_translation_leaves_the_english_paragraph():
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell("# Title\n\nKept English.\n\n$$x$$"),
+                                         nbformat.v4.new_code_cell("print(1)")])
+    zh = translate.translate_notebook(nb, {"# Title": "# 标题"})
+    assert zh.cells[0].source == "# 标题\n\nKept English.\n\n$$x$$"
+    assert [c.source for c in zh.cells[1:]] == [translate.LANGUAGE_CELL, "print(1)"]
+
+
+def test_the_chinese_edition_is_up_to_date():
+    report = translate.run(ROOT, write=False)
+    stale = [str(p.relative_to(ROOT)) for p in report.changed]
+    assert not stale, f"stale: {stale}; run `python -m bpcourse translate` and commit the result"
+
+
+@pytest.mark.parametrize("src_dir, zh_dir, stem", PAIRS)
+def test_chinese_code_is_the_english_code(src_dir, zh_dir, stem):
+    en = nbformat.read(ROOT / src_dir / f"{stem}.ipynb", as_version=4)
+    zh = nbformat.read(ROOT / zh_dir / f"{stem}.ipynb", as_version=4)
+    assert translate.english_code(zh) == translate.english_code(en)
+    switch = [c for c in zh.cells if c.source == translate.LANGUAGE_CELL]
+    assert [c.source for c in switch] == [translate.LANGUAGE_CELL]
+    assert [c.cell_type for c in zh.cells if c.source != translate.LANGUAGE_CELL] == \
+        [c.cell_type for c in en.cells]
+    assert [c.metadata.get("nbgrader") for c in zh.cells if c.source != translate.LANGUAGE_CELL] == \
+        [c.metadata.get("nbgrader") for c in en.cells]
+
+
+@pytest.mark.parametrize("stem", STEMS)
+def test_every_paragraph_has_a_current_translation(stem, request):
+    if stem in NOT_YET_TRANSLATED:
+        request.applymarker(pytest.mark.xfail(reason="translation in progress", strict=True))
+    po = polib.pofile(str(translate.catalogue_path(ROOT, stem)))
+    todo = [e.msgid[:60] for e in po if not e.translated()]
+    assert not todo, f"{stem}: {len(todo)} paragraphs without a current translation (missing/fuzzy): {todo}"
+
+
+_MATH = re.compile(r"\$\$.*?\$\$|\$[^$\n]+\$", re.S)
+_CODE = re.compile(r"`[^`\n]+`")
+
+
+@pytest.mark.parametrize("stem", STEMS)
+def test_translations_keep_math_code_and_headings(stem):
+    """Math and code are not translated: a translation has the same $…$, `…` and heading level."""
+    for entry in polib.pofile(str(translate.catalogue_path(ROOT, stem))).translated_entries():
+        en, zh = entry.msgid, entry.msgstr
+        assert sorted(_MATH.findall(en)) == sorted(_MATH.findall(zh)), (stem, en[:60])
+        code_en, code_zh = _CODE.findall(_MATH.sub("", en)), _CODE.findall(_MATH.sub("", zh))
+        assert sorted(code_en) == sorted(code_zh), (stem, en[:60])
+        assert re.match(r"#*", en).group(0) == re.match(r"#*", zh).group(0), (stem, en[:60])
