@@ -85,9 +85,11 @@ def test_library_catalogue_is_complete_and_keeps_placeholders():
 ROOT = Path(__file__).resolve().parents[1]
 PAIRS = [(d, zd, p.stem) for d, zd in translate.EDITIONS for p in sorted((ROOT / d).glob("*.ipynb"))]
 STEMS = [stem for _, _, stem in PAIRS]
-# Notebooks whose translation is still being written (their English is being rewritten this week).
-# The test below is xfail(strict) for them: once one is complete, it must leave this list.
-NOT_YET_TRANSLATED: set[str] = set(STEMS)
+# Notebooks whose Chinese is complete. The others are still being written (their English is being
+# rewritten this week); the completeness test is xfail(strict) for them, so a notebook that becomes
+# complete must be added here, and from then on any English change without a translation fails.
+TRANSLATED = {"08_explorers"}
+NOT_YET_TRANSLATED = set(STEMS) - TRANSLATED
 
 
 @pytest.mark.parametrize("source", [
