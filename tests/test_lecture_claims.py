@@ -289,3 +289,135 @@ def test_01_s7_operation_counts():
     _, _, out = _neuron_01()
     neuron = count_ops(out)
     assert (neuron.forward_ops, neuron.backward_mults) == (8, 12)
+
+
+# ---------------------------------------------------------------------------------------------
+# 03_vector_gradients
+
+
+def test_03_s1_jacobian_size_and_relu_jacobian():
+    """03 §1: a Linear layer on 64 × 4096 → 4096 has a Jacobian of 2**36 entries, about 550 GB in
+    float64; ReLU's Jacobian (by finite differences) is diagonal with the mask x > 0."""
+    from bpcourse.layers import ReLU
+
+    n = (64 * 4096) * (64 * 4096)
+    assert n == 2**36 == 68_719_476_736 and round(n * 8 / 1e9) == 550
+    x = np.array([[1.5, -0.5, 2.0, -3.0, 0.7]])
+    J = np.column_stack([numerical_gradient(lambda a, i=i: float(ReLU().forward(a)[0, i]), x.copy())[0]
+                         for i in range(5)]).T
+    assert np.allclose(J, np.diag([1.0, 0.0, 1.0, 0.0, 1.0]))
+
+
+def test_03_s2_lecture_example_values_by_hand():
+    """03 §2: W = [[0.1, 0.5], [−0.3, 0.8]], x = [0.2, 0.4]: q = [0.22, 0.26], f = 0.116, ∂f/∂q = [0.44,
+    0.52], ∂f/∂W = [[0.088, 0.176], [0.104, 0.208]], ∂f/∂x = [−0.112, 0.636] (CS231n's slide); by hand in
+    exact fractions, and the shapes of the gradients are those of q, W, x."""
+    from fractions import Fraction as Fr
+
+    W = [[Fr(1, 10), Fr(1, 2)], [Fr(-3, 10), Fr(4, 5)]]
+    x = [Fr(1, 5), Fr(2, 5)]
+    q = [W[i][0] * x[0] + W[i][1] * x[1] for i in range(2)]
+    assert q == [Fr(22, 100), Fr(26, 100)] and sum(qi * qi for qi in q) == Fr(116, 1000)
+    assert [[2 * q[i] * x[j] for j in range(2)] for i in range(2)] == [[Fr(88, 1000), Fr(176, 1000)],
+                                                                       [Fr(104, 1000), Fr(208, 1000)]]
+    assert [sum(2 * q[i] * W[i][j] for i in range(2)) for j in range(2)] == [Fr(-112, 1000), Fr(636, 1000)]
+    from bpcourse.layers import Linear
+
+    lin = Linear(2, 2)
+    lin.params["W"][:] = np.array(W, dtype=float).T
+    lin.params["b"][:] = 0.0
+    qr = lin.forward(np.array([[0.2, 0.4]]))
+    dx = lin.backward(2 * qr)
+    assert np.allclose(qr, [[0.22, 0.26]]) and np.allclose(dx, [[-0.112, 0.636]])
+    assert np.allclose(lin.grads["W"].T, [[0.088, 0.176], [0.104, 0.208]])
+    assert dx.shape == (1, 2) and lin.grads["W"].shape == (2, 2)
+
+
+def _linear_03():
+    from bpcourse.layers import Linear
+
+    rng = np.random.default_rng(0)
+    layer = Linear(3, 2, seed=0)
+    layer.params["b"][:] = rng.normal(size=2)
+    xb = rng.normal(size=(4, 3))
+    dout = rng.normal(size=(4, 2))
+    out = layer.forward(xb)
+    dx = layer.backward(dout)
+
+    def z(_):
+        return float(np.sum(layer.forward(xb) * dout))
+
+    return layer, xb, dout, out, dx, z
+
+
+def test_03_s3_shape_rule_and_the_mean_bug():
+    """03 §3: dW (D, M) = xᵀ·dout, dx (N, D) = dout·Wᵀ, db (M,) = Σ_rows dout, each within 1e-8 of finite
+    differences; averaging db instead gives relative error (1 − 1/4)/(1 + 1/4) = 0.6 at N = 4."""
+    layer, xb, dout, out, dx, z = _linear_03()
+    assert layer.grads["W"].shape == (3, 2) and dx.shape == (4, 3) and layer.grads["b"].shape == (2,)
+    W, b = layer.params["W"], layer.params["b"]
+    for analytic, at in ((dx, xb), (layer.grads["W"], W), (layer.grads["b"], b)):
+        assert rel_error(analytic, numerical_gradient(z, at)) < 1e-8
+    assert math.isclose(rel_error(dout.mean(axis=0), numerical_gradient(z, b)), 0.6, rel_tol=1e-6)
+
+
+def test_03_s4_rule1_centred_differences_bottom_out_near_1e_5():
+    """03 §4 rule 1: for σ'(0.5) at h = 1e-5 the centred error is below 1e-9 and the one-sided above 1e-7;
+    the centred curve is lowest between 1e-7 and 1e-3."""
+    def sigma(t):
+        return 1.0 / (1.0 + np.exp(-t))
+
+    exact = sigma(0.5) * (1 - sigma(0.5))
+    hs = np.logspace(-12, -1, 45)
+    one = np.array([abs((sigma(0.5 + h) - sigma(0.5)) / h - exact) / exact for h in hs])
+    cen = np.array([abs((sigma(0.5 + h) - sigma(0.5 - h)) / (2 * h) - exact) / exact for h in hs])
+    i5 = np.argmin(abs(hs - 1e-5))
+    assert cen[i5] < 1e-9 and one[i5] > 1e-7
+    assert 1e-7 < hs[np.argmin(cen)] < 1e-3
+
+
+def test_03_s4_rule3_float32_check_of_a_right_gradient_looks_wrong():
+    """03 §4 rule 3: numerical_gradient refuses float32; a hand-made float32 check of the right dx gives
+    a relative error above 1e-2 ("probably wrong"), float64 below 1e-8."""
+    layer, xb, dout, out, dx, z = _linear_03()
+    with pytest.raises(TypeError):
+        numerical_gradient(z, xb.astype(np.float32))
+    W32, d32, b32 = (a.astype(np.float32) for a in (layer.params["W"], dout, layer.params["b"]))
+    a = xb.astype(np.float32)
+    grad = np.zeros_like(a)
+    h = np.float32(1e-5)
+    for i in range(a.size):
+        old = a.flat[i]
+        a.flat[i] = old + h
+        fp = np.sum((a @ W32 + b32) * d32, dtype=np.float32)
+        a.flat[i] = old - h
+        fm = np.sum((a @ W32 + b32) * d32, dtype=np.float32)
+        a.flat[i] = old
+        grad.flat[i] = (fp - fm) / np.float32(2e-5)
+    assert rel_error(dx, grad) > 1e-2
+    assert rel_error(dx, numerical_gradient(z, xb)) < 1e-8
+
+
+def test_03_s4_rule4_kinks_and_saturation():
+    """03 §4 rule 4: ReLU at x = 1e-6 with h = 1e-5: backward 1, difference 0.55, relative error about 0.3
+    (> 1e-2); at 0.1 below 1e-9. σ'(20) ≈ 2e-9 and its check lands in the uncomfortable band."""
+    from bpcourse.layers import ReLU, Sigmoid
+
+    def relu_sum(a):
+        return float(np.sum(np.maximum(a, 0.0)))
+
+    for x0, low, high in ((1e-6, 1e-2, 1.0), (0.1, 0.0, 1e-9)):
+        a = np.array([[x0]])
+        r = ReLU()
+        r.forward(a)
+        err = rel_error(r.backward(np.ones_like(a)), numerical_gradient(relu_sum, a))
+        assert low < err < high
+    s = Sigmoid()
+    far = np.array([[20.0]])
+    s.forward(far)
+    analytic = s.backward(np.ones_like(far))
+    # σ(1 − σ) at 20 loses digits to 1 − σ (σ = 1 − 2e-9), hence 1e-6
+    assert math.isclose(analytic[0, 0], math.exp(-20) / (1 + math.exp(-20)) ** 2, rel_tol=1e-6)
+    assert abs(analytic[0, 0] - 2e-9) < 1e-10
+    numeric = numerical_gradient(lambda a: float(np.sum(s.forward(a))), far)
+    assert 1e-4 < rel_error(analytic, numeric) < 1e-2
