@@ -173,7 +173,8 @@ _CODE = re.compile(r"`[^`\n]+`")
 
 @pytest.mark.parametrize("stem", STEMS)
 def test_translations_keep_math_code_and_headings(stem):
-    """Math and code are not translated: a translation uses the same $…$ and `…` (repeats allowed) at the same heading level."""
+    """Math and code are not translated: a translation uses the same $…$ and `…` (a repeat is fine)
+    at the same heading level."""
     for entry in polib.pofile(str(translate.catalogue_path(ROOT, stem))).translated_entries():
         en, zh = entry.msgid, entry.msgstr
         assert set(_MATH.findall(en)) == set(_MATH.findall(zh)), (stem, en[:60])
