@@ -421,3 +421,76 @@ def test_03_s4_rule4_kinks_and_saturation():
     assert abs(analytic[0, 0] - 2e-9) < 1e-10
     numeric = numerical_gradient(lambda a: float(np.sum(s.forward(a))), far)
     assert 1e-4 < rel_error(analytic, numeric) < 1e-2
+
+
+# ---------------------------------------------------------------------------------------------
+# 04_layers_as_composite_functions
+
+
+def test_04_s3_stale_cache_gives_the_wrong_gradient():
+    """04 §3: running forward on another batch before backward gives a gradient more than 1e-2 off."""
+    from bpcourse.layers import Linear, Sequential, Sigmoid, SoftmaxCrossEntropy, Tanh
+
+    rng = np.random.default_rng(0)
+    model = Sequential([Linear(3, 4, seed=1), Tanh(), Linear(4, 4, seed=2), Sigmoid(), Linear(4, 3, seed=3)])
+    loss = SoftmaxCrossEntropy()
+    x1, labels = rng.normal(size=(5, 3)), np.array([0, 1, 2, 1, 0])
+    loss.forward(model.forward(x1), labels)
+    dz = loss.backward()
+    right = model.backward(dz)
+    numeric = numerical_gradient(lambda a: loss.forward(model.forward(a), labels), x1.copy())
+    assert rel_error(right, numeric) < 1e-7
+    model.forward(rng.normal(size=(5, 3)))
+    assert rel_error(model.backward(dz), right) > 1e-2
+
+
+def test_04_s4_kronecker_jacobian_size():
+    """04 §4: at N = 256, D = M = 1024 the Jacobian ∂vec(Y)/∂vec(W)ᵀ has 2**38 entries, 2.2 TB."""
+    entries = (256 * 1024) * (1024 * 1024)
+    assert entries == 2**38 and round(entries * 8 / 1e12, 1) == 2.2
+
+
+def test_04_s5_gradient_descent_on_spirals():
+    """04 §5: 300 spiral points, 100 per class; full-batch gradient descent, η = 1, 500 steps: loss from
+    above 1 to below 0.1, training accuracy ≥ 98%, ≥ 95% on fresh spirals (thresholds, not exact values);
+    layers.fit runs the same loop."""
+    from bpcourse.datasets import make_spirals
+    from bpcourse.layers import Linear, ReLU, Sequential, SoftmaxCrossEntropy, fit, sgd_step
+
+    X, y = make_spirals(300, classes=3, seed=0)
+    assert X.shape == (300, 2) and np.bincount(y).tolist() == [100, 100, 100]
+    net = Sequential([Linear(2, 100, seed=0), ReLU(), Linear(100, 3, seed=1)])
+    loss = SoftmaxCrossEntropy()
+    history = []
+    for _ in range(500):
+        history.append(loss.forward(net.forward(X), y))
+        net.backward(loss.backward(), need_dx=False)
+        sgd_step(net, 1.0)
+    assert history[0] > 1.0 and history[-1] < 0.1
+    assert np.mean(net.forward(X).argmax(axis=1) == y) >= 0.98
+    X_new, y_new = make_spirals(300, classes=3, seed=1)
+    assert np.mean(net.forward(X_new).argmax(axis=1) == y_new) >= 0.95
+    same = fit(Sequential([Linear(2, 100, seed=0), ReLU(), Linear(100, 3, seed=1)]), SoftmaxCrossEntropy(),
+               X, y, eta=1.0, epochs=500)
+    assert np.allclose(same, history, rtol=1e-9)
+
+
+def test_04_s6_zhou_g_and_e_are_minus_equation_B_at_beta_and_alpha():
+    """04 §6: in the five-layer chain of Zhou's net, (B) at x⁴ = β is −g_j and at x² = α is −e_h; checked
+    by finite differences of E_k as a function of β and of α (independent of zhou's formulas)."""
+    net = ZhouNet(3, 4, 2, seed=1)
+    x, y = np.array([0.2, -0.5, 0.9]), np.array([0.0, 1.0])
+    fp = net.forward_all(x)
+    g = g_output(fp.y_hat, y)
+    e = e_hidden(fp.b, net.w, g)
+
+    def E_of_beta(beta):
+        y_hat = 1 / (1 + np.exp(-(beta - net.theta)))
+        return 0.5 * float(np.sum((y_hat - y) ** 2))
+
+    def E_of_alpha(alpha):
+        b = 1 / (1 + np.exp(-(alpha - net.gamma)))
+        return E_of_beta(b @ net.w)
+
+    assert rel_error(numerical_gradient(E_of_beta, fp.beta.copy()), -g) < 1e-8
+    assert rel_error(numerical_gradient(E_of_alpha, fp.alpha.copy()), -e) < 1e-8
