@@ -6,6 +6,8 @@
         update locale/zh_CN/ and write the Chinese edition (see bpcourse.translate)
     python -m bpcourse grade PATH... [--csv FILE] [--timeout S] [--solutions DIR]
         grade submitted notebooks (see bpcourse.grade)
+    python -m bpcourse site [--out build/site] [--hub-url URL] ...
+        build the course as a static website (see bpcourse.site)
 """
 
 from __future__ import annotations
@@ -61,6 +63,10 @@ def main(argv: list[str] | None = None) -> int:
         from bpcourse.grade import main as grade_main
 
         return grade_main(argv[1:])
+    if argv and argv[0] == "site":
+        from bpcourse.site import main as site_main
+
+        return site_main(argv[1:])
     if not argv or argv[0] not in commands:
         print(__doc__.strip(), file=sys.stderr)
         return 2
