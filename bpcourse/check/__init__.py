@@ -50,6 +50,7 @@ from .ex04 import (
     check_updates,
 )
 from .ex05 import check_apply_5_9, check_dE_dgamma, check_dE_dv, check_E_k, check_g_and_e
+from .ex08 import check_elu, check_maxout, check_softmax, check_softmax_cross_entropy
 
 __all__ = [
     "PASSED", "CheckFailed", "NotAttempted", "Task",
@@ -67,4 +68,6 @@ __all__ = [
     "check_standard_epoch", "check_accumulated_epoch",
     # ex05 sympy
     "check_E_k", "check_apply_5_9", "check_g_and_e", "check_dE_dv", "check_dE_dgamma",
+    # ex08 new layers
+    "check_elu", "check_maxout", "check_softmax", "check_softmax_cross_entropy",
 ]

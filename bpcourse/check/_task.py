@@ -21,9 +21,10 @@ notebook that patches ``bpcourse.gradcheck`` cannot change what a check believes
 
 from __future__ import annotations
 
+import contextlib
 import math
 import traceback
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any, NoReturn
 
@@ -115,6 +116,9 @@ class Task:
             raise
         except Exception as exc:
             cause = next((c for k, c in _LIKELY_CAUSE.items() if isinstance(exc, k)), "")
+            if isinstance(exc, ValueError) and "broadcast" in str(exc):
+                cause = ("two arrays' shapes do not fit; print the shapes. A row-wise max or sum "
+                         "needs keepdims=True to broadcast back over its row")
             text = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
             self.fail(f"{what} raised {text}{_where(exc)}" + (f". Likely cause: {cause}" if cause else ""))
 
@@ -167,12 +171,34 @@ class Task:
         for candidate, message in mistakes:
             if close(got, candidate, rtol, atol):
                 self.fail(message)
-        self.fail(f"{name} is wrong: expected {fmt(expected)}, got {fmt(got)}")
+        self.fail(f"{name} is wrong: {differ(got, expected)}")
 
 
 # ---------------------------------------------------------------------------------------------
 # Tools shared by the checks
 # ---------------------------------------------------------------------------------------------
+
+
+@contextlib.contextmanager
+def using(fn: Callable, **names: Any) -> Iterator[None]:
+    """Replace global names *as fn sees them* for the duration, so a check of one task runs with a
+    reference for another task it calls (one mistake should cost one task, not two). Names that
+    ``fn``'s module does not define are left alone; everything is put back afterwards."""
+    space = getattr(fn, "__globals__", None)
+    if space is None:  # a class: its methods share their module's globals
+        space = next((v.__globals__ for v in vars(fn).values() if hasattr(v, "__globals__")), None)
+    if space is None:
+        yield
+        return
+    missing = object()
+    saved = {k: space.get(k, missing) for k in names}
+    space.update({k: v for k, v in names.items() if saved[k] is not missing})
+    try:
+        yield
+    finally:
+        for k, v in saved.items():
+            if v is not missing:
+                space[k] = v
 
 
 def close(a, b, rtol: float = 1e-6, atol: float = 1e-9) -> bool:
@@ -185,10 +211,30 @@ def close(a, b, rtol: float = 1e-6, atol: float = 1e-9) -> bool:
 
 
 def fmt(x) -> str:
+    """A number or a small array on one line."""
     arr = np.asarray(x, dtype=np.float64)
     if arr.shape == ():
         return f"{float(arr):.6g}"
-    return np.array2string(arr, precision=4, suppress_small=True, separator=", ")
+    text = np.array2string(arr, precision=4, suppress_small=True, separator=", ", max_line_width=10**6)
+    return " ".join(text.split())
+
+
+def differ(got, expected) -> str:
+    """Where ``got`` and ``expected`` part, in one line: both in full when small, else the worst entry."""
+    try:
+        g = np.asarray(got, dtype=np.float64)
+        e = np.asarray(expected, dtype=np.float64)
+    except (TypeError, ValueError):
+        return f"expected {fmt(expected)}, got {got!r}"
+    if g.shape != e.shape or e.size <= 6:
+        return f"expected {fmt(e)}, got {fmt(g)}"
+    with np.errstate(invalid="ignore"):
+        gap = np.where(np.isfinite(g), np.abs(g - e), np.inf)
+    i = np.unravel_index(int(np.argmax(gap)), e.shape)
+    where = "[" + ", ".join(map(str, i)) + "]"
+    wrong = int(np.sum(~np.isclose(g, e, rtol=1e-6, atol=1e-9)))
+    return (f"{wrong} of its {e.size} entries are off; the worst is "
+            f"at {where}: expected {e[i]:.6g}, got {g[i]:.6g}")
 
 
 def numgrad(f: Callable[[np.ndarray], float], x: np.ndarray, h: float = 1e-5) -> np.ndarray:
