@@ -494,3 +494,122 @@ def test_04_s6_zhou_g_and_e_are_minus_equation_B_at_beta_and_alpha():
 
     assert rel_error(numerical_gradient(E_of_beta, fp.beta.copy()), -g) < 1e-8
     assert rel_error(numerical_gradient(E_of_alpha, fp.alpha.copy()), -e) < 1e-8
+
+
+# ---------------------------------------------------------------------------------------------
+# 05_neurons_and_activations
+
+
+def test_05_s1_neuron_by_hand():
+    """05 §1: w = (0.5, −1, 0.25), b = 0.1, x = (1, 0.5, 2): cell body sum 0.6, rate σ(0.6) = 0.6457;
+    ∂rate/∂w = σ'·x and ∂rate/∂x = σ'·w."""
+    from bpcourse.layers import Neuron
+
+    neuron = Neuron(3)
+    neuron.params["w"][:] = [0.5, -1.0, 0.25]
+    neuron.params["b"][...] = 0.1
+    x = np.array([1.0, 0.5, 2.0])
+    rate = neuron.forward(x)
+    assert math.isclose(0.5 * 1.0 - 1.0 * 0.5 + 0.25 * 2.0 + 0.1, 0.6)
+    assert round(rate, 4) == 0.6457 and round(1 / (1 + math.exp(-0.6)), 4) == 0.6457
+    dx = neuron.backward(1.0)
+    s_prime = rate * (1 - rate)
+    assert np.allclose(neuron.grads["w"], s_prime * x) and np.allclose(dx, s_prime * neuron.weights)
+
+
+def test_05_s2_stacked_linear_layers_collapse_and_relu_breaks_the_collapse():
+    """05 §2: three Linear layers equal one with W = W1 W2 W3, b = (b1 W2 + b2) W3 + b3 (algebra in the
+    prose); with ReLUs in between they no longer do."""
+    from bpcourse.layers import Linear, ReLU, Sequential
+
+    rng = np.random.default_rng(3)
+    stack = Sequential([Linear(4, 8, seed=0), Linear(8, 8, seed=1), Linear(8, 3, seed=2)])
+    for layer in stack.layers:
+        layer.params["b"][:] = rng.normal(size=layer.params["b"].shape)
+    (W1, b1), (W2, b2), (W3, b3) = ((layer.params["W"], layer.params["b"]) for layer in stack.layers)
+    batch = rng.normal(size=(6, 4))
+    collapsed = batch @ (W1 @ W2 @ W3) + ((b1 @ W2 + b2) @ W3 + b3)
+    assert np.allclose(stack.forward(batch), collapsed, rtol=1e-12, atol=1e-12)
+    bent = Sequential([stack.layers[0], ReLU(), stack.layers[1], ReLU(), stack.layers[2]])
+    assert np.max(np.abs(bent.forward(batch) - collapsed)) > 0.1
+
+
+def test_05_s3_elu_alpha_1_is_c1_not_c2_and_other_alphas_have_a_kink():
+    """05 §3: ELU's pieces at 0: α = 1: values 0/0, slopes 1/1, second derivatives 1/0; α = 1/2: slopes
+    1/2 and 1. Checked by finite differences of the library's ELU forward, one-sided on each side."""
+    from bpcourse.layers import ELU
+
+    def f(alpha, t):
+        return float(ELU(alpha=alpha).forward(np.array([[t]]))[0, 0])
+
+    h = 1e-4
+    for alpha, left_slope in ((1.0, 1.0), (0.5, 0.5)):
+        assert math.isclose((f(alpha, 0.0) - f(alpha, -h)) / h, left_slope, rel_tol=1e-3)
+        assert math.isclose((f(alpha, h) - f(alpha, 0.0)) / h, 1.0, rel_tol=1e-9)
+    second_left = (f(1.0, -2 * h) - 2 * f(1.0, -h) + f(1.0, 0.0)) / h**2
+    second_right = (f(1.0, 2 * h) - 2 * f(1.0, h) + f(1.0, 0.0)) / h**2
+    assert math.isclose(second_left, 1.0, rel_tol=1e-2) and abs(second_right) < 1e-6
+
+
+def test_05_s4_sigma_prime_peaks_at_one_quarter():
+    """05 §4: σ' = σ(1 − σ), largest at 0 where it is 1/4, → 0 at ±∞ (checked on a dense grid)."""
+    from bpcourse.layers import Sigmoid
+
+    t = np.linspace(-30, 30, 60_001).reshape(-1, 1)
+    s = Sigmoid()
+    s.forward(t)
+    slope = s.backward(np.ones_like(t))[:, 0]
+    assert slope.max() <= 0.25 and math.isclose(slope[30_000], 0.25) and slope[0] < 1e-12
+
+
+def test_05_s4_vanishing_gradient_in_a_sigmoid_stack():
+    """05 §4: 10 × Linear(50, 50) + activation, batch 64, MSE: the sigmoid stack's |∂z/∂W| grows at every
+    layer towards the output, last/first about 10⁵ (between 3·10⁴ and 3·10⁵), about 3.5 per layer
+    (between 3 and 4), layer 2/layer 1 above 7; tanh and ReLU stay within a factor of 10."""
+    from bpcourse.layers import Linear, MSELoss, ReLU, Sequential, Sigmoid, Tanh
+
+    rng = np.random.default_rng(0)
+    X, targets = rng.normal(size=(64, 50)), rng.normal(size=(64, 50))
+
+    def norms(activation):
+        layers = []
+        for i in range(10):
+            layers += [Linear(50, 50, seed=i), activation()]
+        net, loss = Sequential(layers), MSELoss()
+        loss.forward(net.forward(X), targets)
+        net.backward(loss.backward())
+        return np.array([np.linalg.norm(la.grads["W"]) for la in net.layers if isinstance(la, Linear)])
+
+    s = norms(Sigmoid)
+    assert np.all(np.diff(s) > 0)
+    assert 3e4 < s[-1] / s[0] < 3e5 and 3 < (s[-1] / s[0]) ** (1 / 9) < 4 and s[1] / s[0] > 7
+    for act in (Tanh, ReLU):
+        n = norms(act)
+        assert 0.1 < n[-1] / n[0] < 10
+
+
+def test_05_s5_three_layer_forward_pass_shapes():
+    """05 §5: the lecture's 3-layer sigmoid net maps a 3 × 1 column to 4 × 1, 4 × 1, 1 × 1, with hidden
+    rates in (0, 1), and the row-convention Sequential gives the same output; the ReLU formula
+    W3 max(0, W2 max(0, W1 x)) equals Linear/ReLU layers without biases."""
+    from bpcourse.layers import Linear, ReLU, Sequential, Sigmoid
+
+    rng = np.random.default_rng(1)
+    W1, b1 = rng.normal(size=(4, 3)), rng.normal(size=(4, 1))
+    W2, b2 = rng.normal(size=(4, 4)), rng.normal(size=(4, 1))
+    W3, b3 = rng.normal(size=(1, 4)), rng.normal(size=(1, 1))
+    x = rng.normal(size=(3, 1))
+    sig = 1 / (1 + np.exp(-(W1 @ x + b1)))
+    h2 = 1 / (1 + np.exp(-(W2 @ sig + b2)))
+    out = W3 @ h2 + b3
+    assert (sig.shape, h2.shape, out.shape) == ((4, 1), (4, 1), (1, 1))
+    assert np.all((sig > 0) & (sig < 1)) and np.all((h2 > 0) & (h2 < 1))
+    net = Sequential([Linear(3, 4), Sigmoid(), Linear(4, 4), Sigmoid(), Linear(4, 1)])
+    relu_net = Sequential([Linear(3, 4), ReLU(), Linear(4, 4), ReLU(), Linear(4, 1)])
+    for i, (W, b) in zip((0, 2, 4), ((W1, b1), (W2, b2), (W3, b3)), strict=True):
+        net.layers[i].params["W"][:] = W.T
+        net.layers[i].params["b"][:] = b.ravel()
+        relu_net.layers[i].params["W"][:] = W.T
+        relu_net.layers[i].params["b"][:] = 0.0
+    assert np.allclose(net.forward(x.T), out.T, rtol=1e-12)
+    assert np.allclose(relu_net.forward(x.T), (W3 @ np.maximum(0, W2 @ np.maximum(0, W1 @ x))).T, rtol=1e-12)
