@@ -4,8 +4,8 @@
         write the students' notebooks from the complete ones (see bpcourse.exercises)
     python -m bpcourse translate [--check]
         update locale/zh_CN/ and write the Chinese edition (see bpcourse.translate)
-    python -m bpcourse grade PATH... [--csv FILE] [--timeout S] [--solutions DIR]
-        grade submitted notebooks (see bpcourse.grade)
+    python -m bpcourse grade PATH... [--csv FILE] [--jobs N] [--seed SECRET] [--timeout S] [--solutions DIR]
+        grade submitted notebooks, each in a sandbox (see bpcourse.grade)
     python -m bpcourse site [--out build/site] [--hub-url URL] ...
         build the course as a static website (see bpcourse.site)
 """

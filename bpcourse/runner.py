@@ -268,7 +268,8 @@ def _decode_args(value):
         if "__ndarray__" in value:
             import numpy as np
 
-            return np.array(value["__ndarray__"], dtype=value.get("dtype", "f")).reshape(value["shape"])
+            dtype = {"b": bool, "i": np.int64, "u": np.uint64}.get(value.get("dtype"), np.float64)
+            return np.array(value["__ndarray__"], dtype=dtype).reshape(value["shape"])
         if "__dict__" in value:
             return {_key(_decode_args(k)): _decode_args(v) for k, v in value["__dict__"]}
     return value

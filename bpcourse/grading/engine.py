@@ -73,6 +73,8 @@ SUSPICIOUS = {
     "ctypes": "uses ctypes",
     "numpy._core": "reaches into numpy internals",
     "open(": "opens files",
+    "import bpcourse": "imports the course library in its own cells",
+    "from bpcourse": "imports the course library in its own cells",
 }
 
 
@@ -496,6 +498,10 @@ def _failed_cells(errors: dict[str, dict], steps: list[Step], task: str) -> str:
     mine = [s for s in steps if s.student and s.label in errors]
     for s in sorted(mine, key=lambda s: s.task != task):
         e = errors[s.label]
+        if e.get("type") == "stopped":
+            if e.get("message") == "timeout":
+                return f"{s.label} took longer than the time limit and was stopped"
+            return f"{s.label} crashed the process running it and was skipped"
         line = f", line {e['line']}" if e.get("line") else ""
         return f"{s.label} raised {e.get('type')}{line}: {_short(e.get('message', ''), 120)}"
     return ""
@@ -597,6 +603,7 @@ def _run(result: Result, spec, steps: list[Step], scratch: Path, timeout: float,
             k, why = failed
             s.close()
             skipped[k] = why
+            errors[steps[k].label] = {"type": "stopped", "message": why}
             what = {"timeout": f"took longer than {timeout:g} s (an endless loop?)",
                     "crash": "crashed the process running it (os._exit, a segfault, or too much memory?)",
                     }.get(why, "sent more data than the grader reads")
@@ -619,7 +626,10 @@ def _run(result: Result, spec, steps: list[Step], scratch: Path, timeout: float,
             rng = task_rng(secret, filename, task.grade_id)
             try:
                 probe = task.probe(rng)
-                args = encode_args(probe.args)
+                sent = probe.args
+                if isinstance(sent, dict):  # keys starting with '_' are the judge's, never sent
+                    sent = {k: v for k, v in sent.items() if not (isinstance(k, str) and k.startswith("_"))}
+                args = encode_args(sent)
             except Exception as exc:  # a bug in a spec: say so, never crash the batch
                 task_result.message = f"grader error in the probe: {type(exc).__name__}: {_short(exc)}"
                 continue

@@ -42,7 +42,9 @@ test cell of ``solutions/exNN_name.ipynb`` (``tests/test_grading_specs.py`` chec
   inputs here (plus the notebook's visible example, if you like). ``code`` is the *body* of a
   function ``probe(args)`` (dedented for you) run in the student's namespace after their cells;
   it ``return``s the data to judge. ``args`` is JSON-able data (numpy arrays are fine: they
-  arrive as arrays). Keep each probe well under a second on the reference.
+  arrive as arrays); if ``args`` is a dict, its keys starting with ``_`` stay in the grader (the
+  judge sees them, the sandbox does not): put your expected values or context there. Keep each
+  probe well under a second on the reference.
 * ``judge(got, args)``: ``got`` is what the probe returned, decoded: numbers, str, None, lists
   (tuples arrive as lists), dicts, numpy float/int/bool arrays, ``SymTree`` for a sympy expression
   (see below), ``Raised`` for an exception caught with ``catch`` in the probe, ``Opaque`` for
