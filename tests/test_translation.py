@@ -90,8 +90,10 @@ STEMS = [stem for _, _, stem in PAIRS]
 # complete must be added here, and from then on any English change without a translation fails.
 TRANSLATED = {
     "01_circuits_and_gates",
+    "02_backprop_is_dynamic_programming",
     "03_vector_gradients",
     "04_layers_as_composite_functions",
+    "05_neurons_and_activations",
     "06_zhou_bp_derivation",
     "08_explorers",
 }
