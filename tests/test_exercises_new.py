@@ -314,3 +314,141 @@ def test_ex08_softmax_cross_entropy_runs_with_the_reference_softmax(ex08, capsys
          "    return (lse - scores[np.arange(N), y]).mean(), d / N\n", space)
     passes(check.check_softmax_cross_entropy, space["sce"], capsys)
     assert space["softmax"](3.0) == 3.0  # put back afterwards
+
+
+# ---------------------------------------------------------------------------------------------
+# ex09: the staged circuit f = (x + σ(y)) / (σ(x) + (x + y)²)
+# ---------------------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def ex09():
+    return solution_namespace("ex09_staged_circuit")
+
+
+def test_ex09_solution_passes_every_check(ex09, capsys):
+    passes(check.check_forward_stages, ex09["forward_stages"], capsys)
+    passes(check.check_backward_stages, ex09["backward_stages"], capsys)
+    passes(check.check_centred_difference, ex09["centred_difference"], capsys)
+
+
+def _naive_sigmoid(t):
+    return 1.0 / (1.0 + math.exp(-t))
+
+
+def _forward(ex09, **change):
+    """The solution's forward pass with one stage computed by ``change[name](stages so far, x, y)``."""
+
+    def forward_stages(x, y):
+        sig = ex09["sigmoid"]
+        st = {}
+        rules = {"sy": lambda st: sig(y), "top": lambda st: x + st["sy"], "sx": lambda st: sig(x),
+                 "s": lambda st: x + y, "s2": lambda st: st["s"] ** 2,
+                 "bottom": lambda st: st["sx"] + st["s2"],
+                 "r": lambda st: 1.0 / st["bottom"], "f": lambda st: st["top"] * st["r"]}
+        for k, rule in rules.items():
+            st[k] = change[k](st, x, y) if k in change else rule(st)
+        return st
+
+    return forward_stages
+
+
+@pytest.mark.parametrize("change, words", [
+    ({"sy": lambda st, x, y: _naive_sigmoid(x)}, ["sy is σ(x)"]),
+    ({"sx": lambda st, x, y: _naive_sigmoid(y)}, ["sx is σ(y)"]),
+    ({"s2": lambda st, x, y: x * x + y * y}, ["x² + y²"]),
+    ({"bottom": lambda st, x, y: st["sx"] + st["s"]}, ["bottom is sx + s"]),
+    ({"r": lambda st, x, y: st["bottom"]}, ["reciprocal"]),
+    ({"sy": lambda st, x, y: _naive_sigmoid(y)}, ["OverflowError", "e^x / (1 + e^x)", "Likely cause"]),
+])
+def test_ex09_forward_mistakes_are_named(ex09, change, words):
+    expect(check.check_forward_stages, _forward(ex09, **change), "task 9.1", *words)
+
+
+def _backward(variant=""):
+    """The staged backward pass with one planted mistake."""
+
+    def backward_stages(x, y, st):
+        df = 1.0
+        dtop, dr = st["r"] * df, st["top"] * df
+        dbottom = (1.0 if variant == "reciprocal sign" else -1.0) / st["bottom"] ** 2 * dr
+        dsx = ds2 = dbottom
+        ds = (1.0 if variant == "no 2" else 2.0) * st["s"] * ds2
+        sig_x = st["sx"] * (1 - st["sx"])
+        sig_y = st["sy"] * (1 - st["sy"])
+        if variant == "wrong sigmoid":
+            sig_x, sig_y = sig_y, sig_x
+        if variant == "no sigmoid":
+            sig_x = 1.0
+        dx = ds
+        if variant == "= for x":  # the later contributions overwrite instead of adding
+            dx = sig_x * dsx
+            dx = dtop
+        else:
+            dx += sig_x * dsx
+            dx += dtop
+        dsy = dtop
+        dy = ds
+        if variant == "= for y":
+            dy = sig_y * dsy
+        else:
+            dy += sig_y * dsy
+        if variant == "forgot top":
+            dx -= dtop
+        return {"df": df, "dr": dr, "dtop": dtop, "dbottom": dbottom, "dsx": dsx, "ds2": ds2, "ds": ds,
+                "dsy": dsy, "dx": dx, "dy": dy}
+
+    return backward_stages
+
+
+@pytest.mark.parametrize("variant, words", [
+    ("reciprocal sign", ["dbottom has the wrong sign", "−1/bottom²"]),
+    ("no 2", ["missing the 2", "2s"]),
+    ("wrong sigmoid", ["*that* sigmoid"]),
+    ("no sigmoid", ["straight through the sigmoid sx"]),
+    ("= for x", ["dx is missing the contribution through sx and s", "+="]),
+    ("= for y", ["dy is missing the contribution through s", "fork"]),
+    ("forgot top", ["dx is missing the contribution through top"]),
+])
+def test_ex09_backward_mistakes_are_named(variant, words):
+    expect(check.check_backward_stages, _backward(variant), "task 9.2", *words)
+
+
+def test_ex09_correct_but_unusual(capsys):
+    def backward_in_one_go(x, y, st):  # every gradient written out from the chain rule, no reuse
+        b, s = st["bottom"], st["s"]
+        dbottom = -st["top"] / b**2
+        return {"df": 1.0, "dr": st["top"], "dtop": 1 / b, "dbottom": dbottom, "dsx": dbottom,
+                "ds2": dbottom, "ds": 2 * s * dbottom, "dsy": 1 / b,
+                "dx": 1 / b + st["sx"] * (1 - st["sx"]) * dbottom + 2 * s * dbottom,
+                "dy": st["sy"] * (1 - st["sy"]) / b + 2 * s * dbottom}
+
+    def forward_with_tanh(x, y):  # σ(t) = ½(1 + tanh(t/2)): never overflows either
+        sig = lambda t: 0.5 * (1 + math.tanh(t / 2))  # noqa: E731
+        sy, sx, s = sig(y), sig(x), x + y
+        return {"sy": sy, "top": x + sy, "sx": sx, "s": s, "s2": s * s, "bottom": sx + s * s,
+                "r": 1 / (sx + s * s), "f": (x + sy) / (sx + s * s)}
+
+    passes(check.check_backward_stages, backward_in_one_go, capsys)
+    passes(check.check_forward_stages, forward_with_tanh, capsys)
+
+    def centred_with_a_loop(fn, x, y, h=1e-5):
+        out = []
+        for dxh, dyh in ((h, 0.0), (0.0, h)):
+            out.append((fn(x + dxh, y + dyh) - fn(x - dxh, y - dyh)) / (2 * h))
+        return tuple(out)
+
+    passes(check.check_centred_difference, centred_with_a_loop, capsys)
+
+
+@pytest.mark.parametrize("fn, words", [
+    (lambda fn, x, y, h=1e-5: ((fn(x + h, y) - fn(x, y)) / h, (fn(x, y + h) - fn(x, y)) / h), ["one-sided"]),
+    (lambda fn, x, y, h=1e-5: ((fn(x + h, y) - fn(x - h, y)) / h, (fn(x, y + h) - fn(x, y - h)) / h),
+     ["divide by 2h"]),
+    (lambda fn, x, y, h=1e-5: ((fn(x + h, y + h) - fn(x - h, y - h)) / (2 * h),) * 2,
+     ["one input at a time"]),
+    (lambda fn, x, y, h=1e-5: ((fn(x + 1e-5, y) - fn(x - 1e-5, y)) / 2e-5,
+                               (fn(x, y + 1e-5) - fn(x, y - 1e-5)) / 2e-5), ["the argument h"]),
+])
+def test_ex09_centred_difference_mistakes_are_named(fn, words):
+    expect(check.check_centred_difference, fn, "task 9.3", *words)

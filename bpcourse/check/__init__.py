@@ -51,6 +51,7 @@ from .ex04 import (
 )
 from .ex05 import check_apply_5_9, check_dE_dgamma, check_dE_dv, check_E_k, check_g_and_e
 from .ex08 import check_elu, check_maxout, check_softmax, check_softmax_cross_entropy
+from .ex09 import check_backward_stages, check_centred_difference, check_forward_stages
 
 __all__ = [
     "PASSED", "CheckFailed", "NotAttempted", "Task",
@@ -70,4 +71,6 @@ __all__ = [
     "check_E_k", "check_apply_5_9", "check_g_and_e", "check_dE_dv", "check_dE_dgamma",
     # ex08 new layers
     "check_elu", "check_maxout", "check_softmax", "check_softmax_cross_entropy",
+    # ex09 staged circuit
+    "check_forward_stages", "check_backward_stages", "check_centred_difference",
 ]
