@@ -79,7 +79,7 @@ def test_no_solution_text_in_exercises(name):
             # Each solution block became exactly one stub that raises NotImplementedError...
             assert e.source.count("raise NotImplementedError()") == sol_blocks
             compile(e.source, f"{name} cell", "exec")  # ...and the stubbed cell is valid Python
-    assert n_blocks >= 5
+    assert n_blocks >= 3
 
 
 @pytest.mark.parametrize("name", NAMES)
@@ -88,7 +88,7 @@ def test_nbgrader_schema_3_metadata(name):
     ids = [_nbg(c).get("grade_id") for c in nb.cells]
     assert all(ids) and len(set(ids)) == len(ids), "every cell has a unique grade_id"
     graded = [c for c in nb.cells if _nbg(c).get("grade")]
-    assert len(graded) >= 4, "several graded tasks"
+    assert len(graded) >= 3, "several graded tasks"
     for c in nb.cells:
         meta = _nbg(c)
         assert meta["schema_version"] == 3
