@@ -9,7 +9,9 @@ compares against that source, not against the library's own output.
 from __future__ import annotations
 
 import math
+from pathlib import Path
 
+import nbformat
 import numpy as np
 import pytest
 
@@ -613,3 +615,84 @@ def test_05_s5_three_layer_forward_pass_shapes():
         relu_net.layers[i].params["b"][:] = 0.0
     assert np.allclose(net.forward(x.T), out.T, rtol=1e-12)
     assert np.allclose(relu_net.forward(x.T), (W3 @ np.maximum(0, W2 @ np.maximum(0, W1 @ x))).T, rtol=1e-12)
+
+
+# ---------------------------------------------------------------------------------------------
+# 00_start_here and the shape every lecture 00-05 shares
+
+NOTEBOOKS = Path(__file__).resolve().parents[1] / "notebooks"
+LECTURES = sorted(NOTEBOOKS.glob("0[0-5]_*.ipynb"))
+EXERCISES = ["ex01_gates", "ex02_backprop_as_dp", "ex03_layers", "ex04_zhou_bp", "ex05_sympy_derivation",
+             "ex06_autograd_engine", "ex07_zhou_partials_by_hand", "ex08_new_layers", "ex09_staged_circuit",
+             "ex10_predict_then_check"]
+
+
+def _cells(path, kind=None):
+    nb = nbformat.read(path, as_version=4)
+    return [c.source for c in nb.cells if kind is None or c.cell_type == kind]
+
+
+def _section(markdown: str, heading: str) -> str:
+    return markdown.split(heading, 1)[1].split("\n## ", 1)[0]
+
+
+def test_lectures_00_to_05_exist():
+    assert [p.name[:2] for p in LECTURES] == ["00", "01", "02", "03", "04", "05"]
+
+
+@pytest.mark.parametrize("path", LECTURES, ids=lambda p: p.name[:2])
+def test_every_lecture_opens_with_learning_goals_and_ends_with_a_summary(path):
+    """Issue 13: learning goals in the first cell, a 小结 heading in the last cells."""
+    md = _cells(path, "markdown")
+    assert "Learning goals" in md[0]
+    assert any(text.startswith("## Summary (小结)") for text in md[-3:])
+
+
+@pytest.mark.parametrize("path", LECTURES, ids=lambda p: p.name[:2])
+def test_lecture_code_does_not_assert_drawing_internals(path):
+    assert not any("get_gid" in src for src in _cells(path, "code"))
+
+
+def test_00_lists_every_exercise_with_the_lecture_it_follows():
+    """00: the exercise table names all ten exercises of the plan, each with a lecture, and every
+    exercise that exists in solutions/ is listed."""
+    md = "\n".join(_cells(NOTEBOOKS / "00_start_here.ipynb", "markdown"))
+    table = _section(md, "## The exercises, and when to do them")
+    rows = {line.split("|")[1].strip(" `"): line.split("|")[2].strip()
+            for line in table.splitlines() if line.startswith("| `ex")}
+    assert sorted(rows) == EXERCISES
+    assert all(after in {"01", "02", "03", "04", "05", "06"} for after in rows.values())
+    assert (rows["ex06_autograd_engine"], rows["ex07_zhou_partials_by_hand"], rows["ex08_new_layers"],
+            rows["ex09_staged_circuit"], rows["ex10_predict_then_check"]) == ("02", "06", "05", "01", "03")
+    solutions = Path(__file__).resolve().parents[1] / "solutions"
+    assert {p.stem for p in solutions.glob("ex*.ipynb")} <= set(rows)
+
+
+def test_00_grading_instructions_use_the_grading_cell():
+    md = "\n".join(_cells(NOTEBOOKS / "00_start_here.ipynb", "markdown"))
+    assert "from bpcourse.grade import grade_this_notebook\n  grade_this_notebook()" in md
+
+
+def test_00_course_map_names_existing_notebooks():
+    md = "\n".join(_cells(NOTEBOOKS / "00_start_here.ipynb", "markdown"))
+    names = {line.split("|")[1].strip(" `") for line in _section(md, "## The course map").splitlines()
+             if line.startswith("| `0")}
+    assert names == {p.stem for p in NOTEBOOKS.glob("0*.ipynb")}
+
+
+def test_00_glossary_terms_appear_in_the_lecture_named_for_them():
+    """00's glossary says in which lecture each Chinese term first appears; for lectures 00-05 the term
+    must be there (06 and 07 are checked with their own lectures)."""
+    md = "\n".join(_cells(NOTEBOOKS / "00_start_here.ipynb", "markdown"))
+    glossary = md.split("A short glossary", 1)[1]
+    checked = 0
+    for line in glossary.splitlines():
+        cols = [c.strip() for c in line.split("|")[1:-1]]
+        if len(cols) != 3 or not cols[2].isdigit() or int(cols[2]) > 5:
+            continue
+        lecture = next(NOTEBOOKS.glob(f"{cols[2]}_*.ipynb"))
+        text = "\n".join(_cells(lecture))
+        for term in cols[1].split(", "):
+            assert term in text, (term, lecture.name)
+            checked += 1
+    assert checked >= 15
