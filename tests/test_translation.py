@@ -96,6 +96,12 @@ TRANSLATED = {
     "05_neurons_and_activations",
     "06_zhou_bp_derivation",
     "08_explorers",
+    "ex01_gates",
+    "ex02_backprop_as_dp",
+    "ex03_layers",
+    "ex04_zhou_bp",
+    "ex05_sympy_derivation",
+    "ex08_new_layers",
 }
 NOT_YET_TRANSLATED = set(STEMS) - TRANSLATED
 
