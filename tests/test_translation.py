@@ -195,3 +195,25 @@ def test_translations_keep_math_code_and_headings(stem):
         code_en, code_zh = _CODE.findall(_MATH.sub("", en)), _CODE.findall(_MATH.sub("", zh))
         assert set(code_en) == set(code_zh), (stem, en[:60])
         assert re.match(r"#*", en).group(0) == re.match(r"#*", zh).group(0), (stem, en[:60])
+
+
+def test_the_grader_grades_the_chinese_edition_as_the_english_one():
+    """Same exercise, same grade_ids, points and marks: complete solutions get full marks in both
+    editions and blank exercises none; the language cell is not counted as the student's code."""
+    from bpcourse.grade import grade
+    from bpcourse.grading import exercises as graded
+
+    names = [stem for stem in STEMS if stem in graded()]
+    assert names, "no exercise has a grader specification"
+    paths = [ROOT / folder / f"{name}.ipynb" for folder in ("solutions", "solutions/zh", "exercises/zh")
+             for name in names]
+    results = grade(paths, timeout=10.0, echo=False, jobs=2, seed="zh-edition")
+
+    def marks(result):
+        return result.exercise, result.error, [(t.grade_id, t.points, t.earned) for t in result.tasks]
+
+    en, zh, blank = results[:len(names)], results[len(names):2 * len(names)], results[2 * len(names):]
+    for e, z, b in zip(en, zh, blank, strict=True):
+        assert marks(z) == marks(e), z.path
+        assert z.earned == z.points > 0 and not z.notes, (z.path, z.notes)
+        assert b.exercise == e.exercise and b.earned == 0 and b.points == e.points, b.path

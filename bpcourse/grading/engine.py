@@ -46,6 +46,7 @@ from bpcourse.grading.spec import (
     _short,
     task_rng,
 )
+from bpcourse.translate import LANGUAGE_CELL
 
 MAX_NOTEBOOK_BYTES = 20_000_000  # a submission larger than this is not read
 MAX_REPLY_BYTES = 50_000_000  # one reply from the sandbox; longer ones are dropped
@@ -212,6 +213,7 @@ def assemble(cells: list[dict], solution: dict) -> tuple[list[Step], list[str]]:
     anchor: str | None = None
     notes: list[str] = []
     no_id = 0
+    edition: list[str] = []
     for cell in cells:
         nbg = _nbgrader(cell)
         gid = nbg.get("grade_id")
@@ -223,6 +225,8 @@ def assemble(cells: list[dict], solution: dict) -> tuple[list[Step], list[str]]:
         elif isinstance(gid, str) and any(_nbgrader(c).get("grade_id") == gid for c in sol_cells):
             if not _nbgrader(cell).get("solution"):
                 anchor = gid  # a locked or test cell of the exercise: never run from the submission
+        elif cell.get("cell_type") == "code" and _source(cell) == LANGUAGE_CELL:
+            edition.append(_source(cell))  # the Chinese edition's own first cell, not the student's
         elif cell.get("cell_type") == "code" and _source(cell).strip() and not _is_grade_call(_source(cell)):
             extras.setdefault(anchor, []).append(_source(cell))
     if no_id:
@@ -239,8 +243,9 @@ def assemble(cells: list[dict], solution: dict) -> tuple[list[Step], list[str]]:
             owner.update({g: nbg["grade_id"] for g in pending})
             pending = []
 
-    steps = [Step(f"your extra cell {k + 1} (before the first exercise cell)", s, True)
-             for k, s in enumerate(extras.get(None, []))]
+    steps = [Step("the Chinese edition's language cell", s, False) for s in edition[:1]]
+    steps += [Step(f"your extra cell {k + 1} (before the first exercise cell)", s, True)
+              for k, s in enumerate(extras.get(None, []))]
     for cell in sol_cells:
         nbg = _nbgrader(cell)
         gid = nbg.get("grade_id")
