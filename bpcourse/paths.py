@@ -12,8 +12,8 @@ Two ways to compute that sum:
    exponentially with depth. The function refuses (``TooManyPathsError``) rather than hang.
 2. ``backprop_deltas``: the DP. Keep one number per node, δ(u) = ∂output/∂u, and fill the table from
    the output back: δ(output) = 1 and δ(u) = Σ over edges u → v of (∂v/∂u) · δ(v). Each edge is used
-   once, so the work is one multiplication per edge. The δ the textbooks carry around is exactly
-   this table: what the DP stores, not the derivative one asked for.
+   once, so the work is one multiplication per edge. The δ that presentations of backprop carry
+   around is exactly this table: what the DP stores, not the weight derivative one asked for.
 
 Both count the multiplications they do, so a lecture can put the two costs side by side.
 ``forward_tangents`` is the mirror image of the DP (forward mode): it fills ∂v/∂source for every
