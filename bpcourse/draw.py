@@ -35,16 +35,16 @@ _SYMBOL = {"*": "×", "-": "−", "neg": "−x", "dot": "Σwx"}  # how an operat
 def _op_text(node: Value) -> str:
     """What is written inside an operation's circle: its symbol, with the constant of a gate like
     ``+1`` or ``×2`` (an operation with a plain number keeps only one parent)."""
-    if len(node._prev) == 1 and node._op == "*":
-        return f"×{node._local[0]:.3g}"
-    if len(node._prev) == 1 and node._op == "+":
-        return f"{node.data - node._prev[0].data:+.3g}"
-    if len(node._prev) == 1 and node._op == "-":
-        parent = node._prev[0].data
-        if node._local[0] == 1.0:  # x − c
+    if len(node.parents) == 1 and node.op == "*":
+        return f"×{node.local_grads[0]:.3g}"
+    if len(node.parents) == 1 and node.op == "+":
+        return f"{node.data - node.parents[0].data:+.3g}"
+    if len(node.parents) == 1 and node.op == "-":
+        parent = node.parents[0].data
+        if node.local_grads[0] == 1.0:  # x − c
             return f"−{parent - node.data:.3g}"
         return f"{node.data + parent:.3g}−x"  # c − x
-    return _SYMBOL.get(node._op, node._op)
+    return _SYMBOL.get(node.op, node.op)
 
 
 def _fmt(x: float) -> str:
@@ -64,13 +64,13 @@ def _layout(f: Value) -> tuple[list[Value], dict[int, tuple[float, float]], int,
     order = f.topological_order()
     column: dict[int, int] = {}
     for node in order:  # parents come first, so their columns are known
-        column[id(node)] = 1 + max((column[id(p)] for p in node._prev), default=-1)
+        column[id(node)] = 1 + max((column[id(p)] for p in node.parents), default=-1)
     # Then each leaf moves right, to just before its first use (as the slides draw w2 next to its
     # +), so that no input's wire runs across the whole picture.
     first_use: dict[int, int] = {}
     for node in order:
-        for p in node._prev:
-            if not p._prev:
+        for p in node.parents:
+            if not p.parents:
                 first_use[id(p)] = min(first_use.get(id(p), column[id(node)]), column[id(node)])
     for leaf_id, col in first_use.items():
         column[leaf_id] = col - 1
@@ -81,8 +81,8 @@ def _layout(f: Value) -> tuple[list[Value], dict[int, tuple[float, float]], int,
 
     uses: dict[int, list[tuple[int, int, int]]] = {id(n): [] for n in order}  # (child id, slot, arity)
     for node in order:
-        for slot, parent in enumerate(node._prev):
-            uses[id(parent)].append((id(node), slot, len(node._prev)))
+        for slot, parent in enumerate(node.parents):
+            uses[id(parent)].append((id(node), slot, len(node.parents)))
 
     row: dict[int, float] = {}
     for col in range(n_columns - 1, -1, -1):
@@ -135,7 +135,7 @@ def draw(f: Value, ax: Axes | None = None, max_nodes: int = 100) -> Axes:
     for node in order:
         x1, y1 = pos[id(node)]
         seen: dict[int, int] = {}
-        for parent in node._prev:
+        for parent in node.parents:
             k = seen.get(id(parent), 0)
             seen[id(parent)] = k + 1
             x0, y0 = pos[id(parent)]
@@ -145,8 +145,8 @@ def draw(f: Value, ax: Axes | None = None, max_nodes: int = 100) -> Axes:
             segments.append([(x0, y0), ((x0 + x1) / 2, (y0 + y1) / 2 + bend), (x1, y1)])
     ax.add_collection(LineCollection(segments, colors="0.45", linewidths=1.2, zorder=1))
 
-    leaves = [n for n in order if not n._prev]
-    ops = [n for n in order if n._prev]
+    leaves = [n for n in order if not n.parents]
+    ops = [n for n in order if n.parents]
     for group, marker, size in ((leaves, "s", 620), (ops, "o", 700)):
         if group:
             ax.scatter([pos[id(n)][0] for n in group], [pos[id(n)][1] for n in group], s=size,
@@ -155,10 +155,10 @@ def draw(f: Value, ax: Axes | None = None, max_nodes: int = 100) -> Axes:
     missing = False
     for node in order:
         x, y = pos[id(node)]
-        inside = node.label if not node._prev else _op_text(node)
+        inside = node.label if not node.parents else _op_text(node)
         ax.text(x, y, inside or "", ha="center", va="center", fontsize=9, zorder=3, gid="name")
         value = _fmt(node.data)
-        if node._prev and node.label:  # a named intermediate, like q in (x + y) z
+        if node.parents and node.label:  # a named intermediate, like q in (x + y) z
             value = f"{node.label} = {value}"
         ax.text(x, y + 0.3, value, ha="center", va="bottom", fontsize=9, color=VALUE_COLOUR, gid="value")
         if node.grad is None:

@@ -92,9 +92,9 @@ class Graph:
         edges = [
             (index[id(parent)], index[id(node)], local)
             for node in order
-            for parent, local in zip(node._prev, node._local, strict=True)
+            for parent, local in zip(node.parents, node.local_grads, strict=True)
         ]
-        names = [node.label or node._op or f"{node.data:g}" for node in order]
+        names = [node.label or node.op or f"{node.data:g}" for node in order]
         return cls(len(order), edges, names), index
 
 
