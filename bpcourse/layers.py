@@ -17,11 +17,17 @@ lecture writes one sample as a column and ``W x``; our ``W`` is that matrix tran
 rule of matrix multiplication then reads dW = xᵀ · dout, dx = dout · Wᵀ, db = dout summed over
 the batch (the bias was broadcast to every row, and gradients add at forks).
 
-Losses (``MSELoss``, ``SoftmaxCrossEntropy``) are the last layer, x^L -> z: ``forward(x, y)``
-returns the number z and ``backward()`` returns ∂z/∂x^L.
+``backward(dout, need_dx=False)`` fills the grads but skips dx and returns None: the first layer
+of a network gets data as its input, and nobody needs a gradient for the data.
 
-Nothing broadcasts silently: a wrong rank or width, a non-finite value, ``backward`` before
-``forward`` or a ``dout`` of the wrong shape raise an error that names the layer and the shapes.
+Losses (``MSELoss``, ``SoftmaxCrossEntropy``, subclasses of ``Loss``) come after the last layer,
+x^L -> z: ``forward(x, y)`` returns the number z and ``backward()`` returns ∂z/∂x^L.
+
+Nothing broadcasts silently. Refused with an error that names the layer, the argument and the
+shapes: a wrong rank or width, an empty batch, a non-finite value, a dtype that is not real
+numbers (text, complex, objects), ``backward`` before ``forward``, a ``dout`` of the wrong shape,
+a parameter dtype that is not a float type, labels out of range, and y with another number of
+rows than X. Integer or boolean inputs and lists are converted to the layer's float dtype.
 """
 
 from __future__ import annotations
@@ -31,9 +37,10 @@ from collections.abc import Iterable
 import numpy as np
 
 from bpcourse import functional as F
+from bpcourse.validate import count, positive_number, real_number
 
 __all__ = [
-    "Layer", "Linear", "Sigmoid", "Tanh", "ReLU", "LeakyReLU", "ELU", "Maxout", "Neuron",
+    "Layer", "Loss", "Linear", "Sigmoid", "Tanh", "ReLU", "LeakyReLU", "ELU", "Maxout", "Neuron",
     "MSELoss", "SoftmaxCrossEntropy", "Sequential", "sgd_step", "fit",
 ]
 
@@ -44,29 +51,36 @@ __all__ = [
 
 
 def _as_batch(x, where: str, width: int | None = None, dtype=None) -> np.ndarray:
-    """``x`` as a finite float array of shape (N, width); raise naming ``where`` otherwise."""
+    """``x`` as a finite float array of shape (N, width) with N ≥ 1, in ``dtype`` if given (else
+    float64 for integers, the array's own float type for floats); raise naming ``where`` otherwise."""
     x = np.asarray(x)
-    if x.dtype.kind in "iu":
-        x = x.astype(np.float64)
-    elif x.dtype.kind != "f":
+    if x.dtype.kind not in "biuf":
         raise TypeError(f"{where} expected a float array, got dtype {x.dtype}")
-    if dtype is not None:
-        x = x.astype(dtype, copy=False)
     if x.ndim != 2 or (width is not None and x.shape[1] != width):
         expected = f"(N, {width})" if width is not None else "(N, D)"
         hint = ""
         if x.ndim == 1:
             hint = " (one sample? write x[None, :] or x.reshape(1, -1) to make a batch of one)"
         raise ValueError(f"{where} expected x of shape {expected}, got {x.shape}{hint}")
+    if x.shape[0] == 0:
+        raise ValueError(f"{where} got an empty batch: x has shape {x.shape}")
     if not np.isfinite(x).all():
         raise ValueError(f"{where} got a non-finite value (nan or inf) in x of shape {x.shape}")
+    target = dtype if dtype is not None else (x.dtype if x.dtype.kind == "f" else np.float64)
+    if x.dtype != target:
+        with np.errstate(over="ignore"):
+            x = x.astype(target)
+        if not np.isfinite(x).all():
+            raise ValueError(f"{where}: x has values beyond the range of the layer's dtype "
+                             f"{np.dtype(target)} (largest {np.finfo(target).max:g}); use a wider dtype "
+                             "such as np.float64")
     return x
 
 
 def _check_dout(dout, where: str, shape: tuple[int, ...]) -> np.ndarray:
     """``dout`` as a finite float array of exactly ``shape`` (the shape of the forward output)."""
     dout = np.asarray(dout)
-    if dout.dtype.kind in "iu":
+    if dout.dtype.kind in "biu":
         dout = dout.astype(np.float64)
     elif dout.dtype.kind != "f":
         raise TypeError(f"{where} expected a float array dout, got dtype {dout.dtype}")
@@ -96,18 +110,15 @@ def _make_rng(rng: np.random.Generator | None, seed: int | None) -> np.random.Ge
     return np.random.default_rng(0 if seed is None else seed)
 
 
-def _finite_float(value, where: str) -> float:
-    if isinstance(value, bool) or not isinstance(value, int | float | np.integer | np.floating):
-        raise TypeError(f"{where} expected a real number, got {value!r} of type {type(value).__name__}")
-    if not np.isfinite(value):
-        raise ValueError(f"{where} expected a finite number, got {value!r}")
-    return float(value)
-
-
-def _positive_int(value, where: str) -> int:
-    if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < 1:
-        raise ValueError(f"{where} expected a positive integer, got {value!r}")
-    return int(value)
+def _float_dtype(dtype, where: str) -> np.dtype:
+    try:
+        dt = np.dtype(dtype)
+    except TypeError:
+        raise TypeError(f"{where} expected a float dtype (np.float64, np.float32), got {dtype!r}") from None
+    if dt.kind != "f":
+        raise TypeError(f"{where} expected a float dtype (np.float64, np.float32), got {dt}: weights "
+                        "drawn from N(0, 2/n_in) do not fit in it")
+    return dt
 
 
 # --------------------------------------------------------------------------------------------
@@ -117,7 +128,11 @@ def _positive_int(value, where: str) -> int:
 
 class Layer:
     """Base class. Subclasses set ``params`` (and matching zero ``grads``) and write ``forward``
-    and ``backward``. ``layer(x)`` is ``layer.forward(x)``."""
+    and ``backward``. ``layer(x)`` is ``layer.forward(x)``.
+
+    ``backward(dout, need_dx=True)``: with ``need_dx=False`` a layer fills its grads and returns
+    None instead of dx (a layer without parameters then has nothing to do).
+    """
 
     def __init__(self) -> None:
         self.params: dict[str, np.ndarray] = {}
@@ -126,7 +141,7 @@ class Layer:
     def forward(self, x: np.ndarray) -> np.ndarray:
         raise NotImplementedError
 
-    def backward(self, dout: np.ndarray) -> np.ndarray:
+    def backward(self, dout: np.ndarray, need_dx: bool = True) -> np.ndarray | None:
         raise NotImplementedError
 
     def __call__(self, x: np.ndarray) -> np.ndarray:
@@ -144,6 +159,10 @@ class Linear(Layer):
     roughly the same from layer to layer) and ``b`` as zeros. Pass ``seed`` or ``rng`` for other
     draws; without either, seed 0 is used so that every run gives the same network.
 
+    ``dtype``: a float dtype (float64 by default) for W, b and the computation; x (a list or an
+    array of ints or floats) is converted to it, so a float32 batch into a float64 layer gives
+    float64, and a value too large for a float16 layer is refused.
+
     forward: x (N, n_in) -> out (N, n_out); caches x.
     backward: dout (N, n_out) -> dx (N, n_in); grads['W'] = xᵀ dout (n_in, n_out),
     grads['b'] = dout summed over the batch (n_out,). ``backward(dout, need_dx=False)`` fills
@@ -159,8 +178,9 @@ class Linear(Layer):
         dtype=np.float64,
     ) -> None:
         super().__init__()
-        self.n_in = _positive_int(n_in, "Linear n_in")
-        self.n_out = _positive_int(n_out, "Linear n_out")
+        self.n_in = count(n_in, "Linear n_in")
+        self.n_out = count(n_out, "Linear n_out")
+        dtype = _float_dtype(dtype, "Linear dtype")
         rng = _make_rng(rng, seed)
         W = rng.normal(0.0, np.sqrt(2.0 / self.n_in), size=(self.n_in, self.n_out)).astype(dtype)
         self.params = {"W": W, "b": np.zeros(self.n_out, dtype=dtype)}
@@ -212,9 +232,11 @@ class Sigmoid(Layer):
         self.out = F.sigmoid(_as_batch(x, "Sigmoid.forward"))
         return self.out
 
-    def backward(self, dout: np.ndarray) -> np.ndarray:
+    def backward(self, dout: np.ndarray, need_dx: bool = True) -> np.ndarray | None:
         if self.out is None:
             raise _no_forward("Sigmoid.backward")
+        if not need_dx:  # no parameters: without dx there is nothing to compute
+            return None
         out = self.out
         dout = _check_dout(dout, "Sigmoid.backward", out.shape)
         return dout * F.sigmoid_derivative_from_output(out)  # (5.9)
@@ -235,9 +257,11 @@ class Tanh(Layer):
         self.out = F.tanh(_as_batch(x, "Tanh.forward"))
         return self.out
 
-    def backward(self, dout: np.ndarray) -> np.ndarray:
+    def backward(self, dout: np.ndarray, need_dx: bool = True) -> np.ndarray | None:
         if self.out is None:
             raise _no_forward("Tanh.backward")
+        if not need_dx:  # no parameters: without dx there is nothing to compute
+            return None
         out = self.out
         dout = _check_dout(dout, "Tanh.backward", out.shape)
         return dout * F.tanh_derivative_from_output(out)
@@ -258,9 +282,11 @@ class ReLU(Layer):
         self.x = _as_batch(x, "ReLU.forward")
         return F.relu(self.x)
 
-    def backward(self, dout: np.ndarray) -> np.ndarray:
+    def backward(self, dout: np.ndarray, need_dx: bool = True) -> np.ndarray | None:
         if self.x is None:
             raise _no_forward("ReLU.backward")
+        if not need_dx:  # no parameters: without dx there is nothing to compute
+            return None
         dout = _check_dout(dout, "ReLU.backward", self.x.shape)
         return dout * F.relu_derivative(self.x)
 
@@ -274,16 +300,18 @@ class LeakyReLU(Layer):
 
     def __init__(self, slope: float = 0.01) -> None:
         super().__init__()
-        self.slope = _finite_float(slope, "LeakyReLU slope")
+        self.slope = real_number(slope, "LeakyReLU slope")
         self.x: np.ndarray | None = None
 
     def forward(self, x: np.ndarray) -> np.ndarray:
         self.x = _as_batch(x, "LeakyReLU.forward")
         return F.leaky_relu(self.x, self.slope)
 
-    def backward(self, dout: np.ndarray) -> np.ndarray:
+    def backward(self, dout: np.ndarray, need_dx: bool = True) -> np.ndarray | None:
         if self.x is None:
             raise _no_forward("LeakyReLU.backward")
+        if not need_dx:  # no parameters: without dx there is nothing to compute
+            return None
         dout = _check_dout(dout, "LeakyReLU.backward", self.x.shape)
         return dout * F.leaky_relu_derivative(self.x, self.slope)
 
@@ -300,16 +328,18 @@ class ELU(Layer):
 
     def __init__(self, alpha: float = 1.0) -> None:
         super().__init__()
-        self.alpha = _finite_float(alpha, "ELU alpha")
+        self.alpha = real_number(alpha, "ELU alpha")
         self.x: np.ndarray | None = None
 
     def forward(self, x: np.ndarray) -> np.ndarray:
         self.x = _as_batch(x, "ELU.forward")
         return F.elu(self.x, self.alpha)
 
-    def backward(self, dout: np.ndarray) -> np.ndarray:
+    def backward(self, dout: np.ndarray, need_dx: bool = True) -> np.ndarray | None:
         if self.x is None:
             raise _no_forward("ELU.backward")
+        if not need_dx:  # no parameters: without dx there is nothing to compute
+            return None
         dout = _check_dout(dout, "ELU.backward", self.x.shape)
         return dout * F.elu_derivative(self.x, self.alpha)
 
@@ -335,9 +365,9 @@ class Maxout(Layer):
         seed: int | None = None,
     ) -> None:
         super().__init__()
-        self.n_in = _positive_int(n_in, "Maxout n_in")
-        self.n_out = _positive_int(n_out, "Maxout n_out")
-        self.k = _positive_int(k, "Maxout k")
+        self.n_in = count(n_in, "Maxout n_in")
+        self.n_out = count(n_out, "Maxout n_out")
+        self.k = count(k, "Maxout k")
         rng = _make_rng(rng, seed)
         W = rng.normal(0.0, np.sqrt(2.0 / self.n_in), size=(self.k, self.n_in, self.n_out))
         self.params = {"W": W, "b": np.zeros((self.k, self.n_out))}
@@ -389,7 +419,7 @@ class Neuron(Layer):
 
     def __init__(self, n_in: int, rng: np.random.Generator | None = None, seed: int | None = None) -> None:
         super().__init__()
-        self.n_in = _positive_int(n_in, "Neuron n_in")
+        self.n_in = count(n_in, "Neuron n_in")
         rng = _make_rng(rng, seed)
         w = rng.normal(0.0, np.sqrt(1.0 / self.n_in), size=self.n_in)
         self.params = {"w": w, "b": np.zeros(())}
@@ -436,11 +466,29 @@ class Neuron(Layer):
 
 
 # --------------------------------------------------------------------------------------------
-# Losses: the last layer x^L -> z. forward(x, y) -> a float; backward() -> ∂z/∂x^L.
+# Losses: after the last layer, x^L -> z. forward(x, y) -> a float; backward() -> ∂z/∂x^L.
 # --------------------------------------------------------------------------------------------
 
 
-class MSELoss(Layer):
+class Loss:
+    """Base class of the losses: ``forward(scores, y)`` -> z (a float) and caches what backward
+    needs; ``backward(dout=1.0)`` -> ∂(dout·z)/∂scores, of the shape of ``scores``.
+    ``loss(scores, y)`` is ``loss.forward(scores, y)``. A loss has no parameters."""
+
+    def forward(self, scores: np.ndarray, y: np.ndarray) -> float:
+        raise NotImplementedError
+
+    def backward(self, dout: float = 1.0) -> np.ndarray:
+        raise NotImplementedError
+
+    def __call__(self, scores: np.ndarray, y: np.ndarray) -> float:
+        return self.forward(scores, y)
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}()"
+
+
+class MSELoss(Loss):
     """The course's squared error E = (1/N) Σ_k E_k with E_k = ½ Σ_j (ŷ_kj − y_kj)².
 
     This is Zhou's accumulated error (5.16) built from his per-sample error (5.4): a half sum of
@@ -452,7 +500,6 @@ class MSELoss(Layer):
     """
 
     def __init__(self) -> None:
-        super().__init__()
         self.diff: np.ndarray | None = None
 
     def forward(self, yhat: np.ndarray, y: np.ndarray) -> float:
@@ -473,11 +520,9 @@ class MSELoss(Layer):
         dout = float(_check_dout(dout, "MSELoss.backward", ()))
         return (dout / self.diff.shape[0]) * self.diff
 
-    def __call__(self, yhat: np.ndarray, y: np.ndarray) -> float:  # type: ignore[override]
-        return self.forward(yhat, y)
 
 
-class SoftmaxCrossEntropy(Layer):
+class SoftmaxCrossEntropy(Loss):
     """Softmax followed by the cross-entropy loss, averaged over the batch.
 
     p_kc = e^{s_kc} / Σ_c' e^{s_kc'};  z = −(1/N) Σ_k log p_{k, y_k}.
@@ -488,7 +533,6 @@ class SoftmaxCrossEntropy(Layer):
     """
 
     def __init__(self) -> None:
-        super().__init__()
         self.p: np.ndarray | None = None
         self.y: np.ndarray | None = None
 
@@ -501,7 +545,7 @@ class SoftmaxCrossEntropy(Layer):
                 f"SoftmaxCrossEntropy.forward expected integer labels y of shape ({N},), "
                 f"got dtype {y.dtype} and shape {y.shape}"
             )
-        if N and (y.min() < 0 or y.max() >= C):
+        if y.min() < 0 or y.max() >= C:
             raise ValueError(f"SoftmaxCrossEntropy.forward expected labels in 0..{C - 1}, "
                              f"got values from {y.min()} to {y.max()}")
         log_p = F.log_softmax(scores, axis=1)
@@ -518,9 +562,6 @@ class SoftmaxCrossEntropy(Layer):
         dscores[np.arange(N), self.y] -= 1.0
         dscores *= dout / N
         return dscores
-
-    def __call__(self, scores: np.ndarray, y: np.ndarray) -> float:  # type: ignore[override]
-        return self.forward(scores, y)
 
 
 # --------------------------------------------------------------------------------------------
@@ -546,13 +587,15 @@ class Sequential(Layer):
         # no Layer.__init__: params and grads are not stored here but gathered from the layers
         self.layers = list(layers)
         for i, layer in enumerate(self.layers):
-            if not (hasattr(layer, "forward") and hasattr(layer, "backward") and hasattr(layer, "params")):
-                raise TypeError(f"Sequential expected layers with forward, backward and params; "
-                                f"item {i} is {layer!r}")
-            if isinstance(layer, MSELoss | SoftmaxCrossEntropy):
+            if isinstance(layer, Loss):
                 raise TypeError("Sequential holds the layers before the loss; call the loss separately: "
                                 "z = loss.forward(model.forward(x), y); model.backward(loss.backward())")
+            if not isinstance(layer, Layer):
+                raise TypeError(f"Sequential expected Layers (subclasses of bpcourse.layers.Layer); "
+                                f"item {i} is {layer!r}")
 
+    # A Sequential owns no arrays: its params and grads are its layers', gathered on each access
+    # (a layer replaces its grads arrays in every backward).
     @property
     def params(self) -> dict[str, np.ndarray]:  # type: ignore[override]
         return {f"{i}.{k}": v for i, layer in enumerate(self.layers) for k, v in layer.params.items()}
@@ -570,8 +613,7 @@ class Sequential(Layer):
         for k in reversed(range(len(self.layers))):  # from the loss down; Python's k = 0 is layer 1
             layer = self.layers[k]
             if k == 0 and not need_dx:  # ∂z/∂x¹ is not wanted: only the first layer's grads
-                _grads_only(layer, dout)
-                return None
+                return layer.backward(dout, need_dx=False)  # fills its grads, returns None
             # dout holds ∂z/∂x^{i+1}. The layer sets its grads to ∂z/∂w^i = ∂z/∂x^{i+1} · ∂x^{i+1}/∂w^i
             # and returns ∂z/∂x^i = ∂z/∂x^{i+1} · ∂x^{i+1}/∂x^i, the dout of the layer below it.
             dout = layer.backward(dout)
@@ -590,26 +632,14 @@ class Sequential(Layer):
         return "Sequential([" + ", ".join(repr(layer) for layer in self.layers) + "])"
 
 
-def _grads_only(layer: Layer, dout: np.ndarray) -> None:
-    """Fill ``layer.grads`` without computing its dx, for the layers that know how."""
-    if isinstance(layer, Linear | Maxout | Neuron | Sequential):
-        layer.backward(dout, need_dx=False)
-    elif layer.params:  # a layer of someone else's: it computes dx, and we drop it
-        layer.backward(dout)
-
-
 def sgd_step(layers: Layer | Iterable[Layer], eta: float) -> None:
     """One step of gradient descent, w <- w − η ∂z/∂w, for every parameter, in place.
 
     ``layers`` is a layer (a ``Sequential`` counts as one) or a list of layers whose ``grads``
     were filled by the last ``backward``. ``eta`` is the learning rate η (学习率), > 0.
     """
-    if isinstance(eta, bool) or not isinstance(eta, int | float | np.integer | np.floating) or not (
-        np.isfinite(eta) and eta > 0
-    ):
-        raise ValueError(f"sgd_step expected a learning rate eta > 0, got {eta!r}")
-    eta = float(eta)
-    for layer in [layers] if hasattr(layers, "params") else layers:
+    eta = positive_number(eta, "sgd_step eta", " (a learning rate)")
+    for layer in [layers] if isinstance(layers, Layer) else layers:
         params, grads = layer.params, layer.grads
         for name, p in params.items():
             g = grads[name]
@@ -620,23 +650,33 @@ def sgd_step(layers: Layer | Iterable[Layer], eta: float) -> None:
 
 
 def fit(
-    model: Layer, loss: MSELoss | SoftmaxCrossEntropy, X: np.ndarray, y: np.ndarray,
+    model: Layer, loss: Loss, X: np.ndarray, y: np.ndarray,
     eta: float = 0.1, epochs: int = 100, batch_size: int | None = None, seed: int = 0,
 ) -> np.ndarray:
     """Train ``model`` with (stochastic) gradient descent; return the loss per epoch (epochs,).
 
-    Each step: z = loss(model(X_batch), y_batch); model.backward(loss.backward()); sgd_step.
-    (A Sequential is told ``need_dx=False``: training has no use for ∂z/∂X.)
-    ``batch_size=None`` uses the whole data set each step (one step per epoch); otherwise the
-    rows are shuffled each epoch with ``np.random.default_rng(seed)`` and cut into mini-batches.
-    The recorded loss of an epoch is the mean of its steps' losses (before each step's update).
+    Each step: z = loss(model(X_batch), y_batch); model.backward(loss.backward(), need_dx=False)
+    (training has no use for ∂z/∂X); sgd_step. ``X`` has one sample per row and ``y`` one target
+    (row) per sample of X. ``batch_size=None`` uses the whole data set each step (one step per
+    epoch); otherwise the rows are shuffled each epoch with ``np.random.default_rng(seed)`` and cut
+    into mini-batches. The recorded loss of an epoch is the mean of its steps' losses (before each
+    step's update).
     """
-    X = np.asarray(X)
-    epochs = _positive_int(epochs, "fit epochs")
+    if not isinstance(model, Layer):
+        raise TypeError(f"fit expected model to be a Layer (e.g. a Sequential), got {model!r}")
+    if not isinstance(loss, Loss):
+        raise TypeError(f"fit expected loss to be a Loss (MSELoss(), SoftmaxCrossEntropy()), got {loss!r}")
+    X, y = np.asarray(X), np.asarray(y)
+    if X.ndim != 2:
+        raise ValueError(f"fit expected X of shape (N, D), one sample per row, got {X.shape}")
     N = X.shape[0]
-    if batch_size is None:
-        batch_size = N
-    batch_size = _positive_int(batch_size, "fit batch_size")
+    if N == 0:
+        raise ValueError(f"fit got no samples: X has shape {X.shape}")
+    if y.ndim == 0 or y.shape[0] != N:
+        raise ValueError(f"fit expected y with one row per sample of X (N = {N}), got y of shape {y.shape}")
+    eta = positive_number(eta, "fit eta", " (a learning rate)")
+    epochs = count(epochs, "fit epochs")
+    batch_size = N if batch_size is None else count(batch_size, "fit batch_size")
     rng = np.random.default_rng(seed)
     history = np.empty(epochs)
     for epoch in range(epochs):
@@ -645,10 +685,7 @@ def fit(
         for start in range(0, N, batch_size):
             rows = order[start:start + batch_size]
             losses.append(loss.forward(model.forward(X[rows]), y[rows]))
-            if isinstance(model, Sequential):
-                model.backward(loss.backward(), need_dx=False)
-            else:
-                model.backward(loss.backward())
+            model.backward(loss.backward(), need_dx=False)
             sgd_step(model, eta)
         history[epoch] = np.mean(losses)
     return history

@@ -29,7 +29,9 @@ from dataclasses import dataclass
 import numpy as np
 import sympy as sp
 
-from bpcourse.zhou import ZhouNet, sigmoid
+from bpcourse.functional import sigmoid
+from bpcourse.validate import check_size, count
+from bpcourse.zhou import ZhouNet
 
 
 class f(sp.Function):  # noqa: N801 - the book's name for the sigmoid
@@ -241,23 +243,35 @@ def gradient_functions() -> dict[str, Callable[..., np.ndarray]]:
 
 
 _FUNCTIONS: dict[str, Callable[..., np.ndarray]] | None = None
+MAX_BYTES = 2**29  # 512 MiB: symbolic_gradients refuses to allocate more than this by default
+ARRAYS_PER_ENTRY = 4  # the (m, d, q, l) arrays alive at once in symbolic_gradients
 
 
-def symbolic_gradients(net: ZhouNet, X, Y, functions=None) -> dict[str, np.ndarray]:
+def symbolic_gradients(
+    net: ZhouNet, X, Y, functions=None, max_bytes: int = MAX_BYTES
+) -> dict[str, np.ndarray]:
     """∂E/∂v (d, q), ∂E/∂γ (q,), ∂E/∂w (q, l), ∂E/∂θ (l,) from sympy's formulas, on ``net``.
 
     X (m, d) and Y (m, l) (or (m,) for l = 1) give the gradient of E = mean of E_k; one x (d,), y (l,)
     gives that of E_k. Only α, b and β come from numpy; the derivatives are sympy's. ``functions``
     defaults to ``gradient_functions()``, built once and reused.
+
+    Every (sample, input, hidden unit, output) combination gets its own number, so the memory is
+    about 32·m·d·q·l bytes; beyond ``max_bytes`` (512 MiB) it refuses up front with the estimate.
     """
     global _FUNCTIONS
+    X, Y = net.dataset(X, Y, "symbolic_gradients")
+    X2, Y2 = np.atleast_2d(X), Y.reshape(-1, net.l)
+    m = X2.shape[0]
+    check_size(ARRAYS_PER_ENTRY * 8 * m * net.d * net.q * net.l,
+               count(max_bytes, "symbolic_gradients max_bytes"),
+               f"symbolic_gradients on a {net.d}-{net.q}-{net.l} net with m = {m} samples would need bytes",
+               "max_bytes", "Use fewer samples at a time, or net.gradients (the same numbers in closed "
+               "form).")
     if functions is None:
         if _FUNCTIONS is None:
             _FUNCTIONS = gradient_functions()
         functions = _FUNCTIONS
-    X = net._inputs(X, "symbolic_gradients")
-    Y = net._targets(Y, X, "symbolic_gradients")
-    X2, Y2 = np.atleast_2d(X), Y.reshape(-1, net.l)
     v, gamma, w, theta = net.v, net.gamma, net.w, net.theta
     alpha = X2 @ v  # (m, q)
     b = sigmoid(alpha - gamma)  # (m, q)
@@ -281,14 +295,23 @@ def symbolic_gradients(net: ZhouNet, X, Y, functions=None) -> dict[str, np.ndarr
     }
 
 
-def naive_gradient_function(d: int, q: int, l: int) -> Callable[[ZhouNet, np.ndarray, np.ndarray], dict]:
+MAX_NAIVE_PARAMS = 150  # 8-10-1 (101 parameters) already takes several seconds
+
+
+def naive_gradient_function(
+    d: int, q: int, l: int, max_params: int = MAX_NAIVE_PARAMS
+) -> Callable[[ZhouNet, np.ndarray, np.ndarray], dict]:
     """The slow way, for comparison: write out E_k for a whole d-q-l net with one symbol per
     parameter, then ``diff`` and ``lambdify`` once per parameter (d·q + q + q·l + l of them).
 
-    Building takes seconds already for 8-10-1, and grows with the size of the net. Returns a
-    function ``(net, X, Y) -> {'v', 'gamma', 'w', 'theta'}`` with the same meaning as
-    ``symbolic_gradients``.
+    Building takes seconds already for 8-10-1, and grows with the size of the net; nets with more
+    than ``max_params`` parameters are refused up front. Returns a function
+    ``(net, X, Y) -> {'v', 'gamma', 'w', 'theta'}`` with the same meaning as ``symbolic_gradients``.
     """
+    d, q, l = (count(n, f"naive_gradient_function {name}") for n, name in ((d, "d"), (q, "q"), (l, "l")))
+    check_size(d * q + q + q * l + l, count(max_params, "naive_gradient_function max_params"),
+               f"naive_gradient_function: a {d}-{q}-{l} net has parameters", "max_params",
+               "Each one costs a diff and a lambdify of the whole net's error; derive() does not grow.")
     xs = sp.symbols(f"x1:{d + 1}", real=True)
     ys = sp.symbols(f"y1:{l + 1}", real=True)
     V = sp.Matrix(d, q, lambda i, hh: sp.Symbol(f"v{i + 1}_{hh + 1}", real=True))
@@ -308,8 +331,7 @@ def naive_gradient_function(d: int, q: int, l: int) -> Callable[[ZhouNet, np.nda
     shapes = {"v": (d, q), "gamma": (q,), "w": (q, l), "theta": (l,)}
 
     def gradients(net: ZhouNet, X, Y) -> dict[str, np.ndarray]:
-        X = net._inputs(X, "naive gradients")
-        Y = net._targets(Y, X, "naive gradients")
+        X, Y = net.dataset(X, Y, "naive gradients")
         X2, Y2 = np.atleast_2d(X), Y.reshape(-1, net.l)
         theta_args = (*net.v.ravel(), *net.gamma, *net.w.ravel(), *net.theta)
         total = {name: np.zeros(shape) for name, shape in shapes.items()}

@@ -28,13 +28,16 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from bpcourse.functional import sigmoid, sigmoid_derivative_from_output
+from bpcourse.validate import count, positive_number, real_number
 
 MODES = ("standard", "accumulated")
 
 
 # ---------------------------------------------------------------------------------------------
-# The book's quantities, one function each. For one sample the arguments are vectors; for a batch
-# g and e get a leading sample axis (m, ·) and the same lines work row by row.
+# The book's quantities, one function each, and the only place each formula is written. For one
+# sample the arguments are vectors. For a batch every argument gets a leading sample axis m, g and
+# e are computed row by row, and a Δ is the mean over the samples of the per-sample Δ: the step
+# −η ∂E/∂(·) for the accumulated error E (5.16).
 
 
 def g_output(y_hat: np.ndarray, y: np.ndarray) -> np.ndarray:
@@ -49,24 +52,32 @@ def e_hidden(b: np.ndarray, w: np.ndarray, g: np.ndarray) -> np.ndarray:
     return sigmoid_derivative_from_output(b) * (g @ w.T)  # (5.15), with f' = f(1 − f) (5.9)
 
 
+def _mean_outer(u: np.ndarray, s: np.ndarray, scale: float) -> np.ndarray:
+    """scale · (the mean over samples of the outer products u sᵀ); one sample: scale · u sᵀ."""
+    u2, s2 = np.atleast_2d(u), np.atleast_2d(s)
+    return u2.T @ (s2 * (scale / s2.shape[0]))  # scale the small factor, not the product
+
+
 def delta_w(eta: float, g: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """Δw_hj = η g_j b_h (5.11). Shapes: g (l,), b (q,) -> (q, l)."""
-    return eta * np.outer(b, g)  # (5.11)
+    """Δw_hj = η g_j b_h (5.11). Shapes: g (l,), b (q,) -> (q, l); a batch g (m, l), b (m, q)
+    gives the mean over the samples."""
+    return _mean_outer(b, g, eta)  # (5.11)
 
 
 def delta_theta(eta: float, g: np.ndarray) -> np.ndarray:
-    """Δθ_j = −η g_j (5.12): minus, because θ is subtracted from β. Shape: g (l,) -> (l,)."""
-    return -eta * g  # (5.12)
+    """Δθ_j = −η g_j (5.12): minus, because θ is subtracted from β. Shape: g (l,) or (m, l) -> (l,)."""
+    return -eta * np.atleast_2d(g).mean(axis=0)  # (5.12)
 
 
 def delta_v(eta: float, e: np.ndarray, x: np.ndarray) -> np.ndarray:
-    """Δv_ih = η e_h x_i (5.13). Shapes: e (q,), x (d,) -> (d, q)."""
-    return eta * np.outer(x, e)  # (5.13)
+    """Δv_ih = η e_h x_i (5.13). Shapes: e (q,), x (d,) -> (d, q); a batch e (m, q), x (m, d)
+    gives the mean over the samples."""
+    return _mean_outer(x, e, eta)  # (5.13)
 
 
 def delta_gamma(eta: float, e: np.ndarray) -> np.ndarray:
-    """Δγ_h = −η e_h (5.14): minus, because γ is subtracted from α. Shape: e (q,) -> (q,)."""
-    return -eta * e  # (5.14)
+    """Δγ_h = −η e_h (5.14): minus, because γ is subtracted from α. Shape: e (q,) or (m, q) -> (q,)."""
+    return -eta * np.atleast_2d(e).mean(axis=0)  # (5.14)
 
 
 @dataclass
@@ -117,13 +128,17 @@ class ZhouNet:
 
     Parameters (all float64, drawn uniformly from (0, 1) as the book does, in this order from
     ``np.random.default_rng(seed)``): ``v`` (d, q), ``gamma`` (q,), ``w`` (q, l), ``theta`` (l,).
+
+    Refuses (ValueError, naming the argument and the shape it expected): sizes that are not
+    positive integers; inputs of the wrong width, empty, complex, boolean, text or not finite;
+    targets of the wrong shape or outside [0, 1]; learning rates that are not finite numbers > 0;
+    parameters that are not finite (``from_params``).
     """
 
     def __init__(self, d: int, q: int, l: int, seed: int = 0) -> None:
-        for name, n in (("d", d), ("q", q), ("l", l)):
-            if isinstance(n, bool) or not isinstance(n, int | np.integer) or n < 1:
-                raise ValueError(f"ZhouNet expected {name} to be a positive integer, got {n!r}")
-        self.d, self.q, self.l = int(d), int(q), int(l)
+        self.d = count(d, "ZhouNet d")
+        self.q = count(q, "ZhouNet q")
+        self.l = count(l, "ZhouNet l")
         rng = np.random.default_rng(seed)
         self.v = rng.uniform(0.0, 1.0, size=(self.d, self.q))
         self.gamma = rng.uniform(0.0, 1.0, size=self.q)
@@ -133,9 +148,13 @@ class ZhouNet:
     @classmethod
     def from_params(cls, v, gamma, w, theta) -> ZhouNet:
         """A net with the given parameters (copied): v (d, q), gamma (q,), w (q, l), theta (l,)."""
-        v, gamma, w, theta = (np.array(a, dtype=np.float64) for a in (v, gamma, w, theta))
-        if v.ndim != 2 or w.ndim != 2:
-            raise ValueError(f"ZhouNet.from_params expected 2-D v and w, got shapes {v.shape} and {w.shape}")
+        arrays = {}
+        for name, a in (("v", v), ("gamma", gamma), ("w", w), ("theta", theta)):
+            arrays[name] = _real_array(a, f"ZhouNet.from_params {name}")
+        v, gamma, w, theta = arrays.values()
+        if v.ndim != 2 or w.ndim != 2 or 0 in v.shape or 0 in w.shape:
+            raise ValueError(f"ZhouNet.from_params expected non-empty 2-D v and w, got shapes {v.shape} "
+                             f"and {w.shape}")
         d, q = v.shape
         l = w.shape[1]
         for name, a, shape in (("gamma", gamma, (q,)), ("w", w, (q, l)), ("theta", theta, (l,))):
@@ -159,8 +178,10 @@ class ZhouNet:
 
     # --- checking what the student passed in -----------------------------------------------------
 
-    def _inputs(self, X, where: str) -> np.ndarray:
-        X = np.asarray(X, dtype=np.float64)
+    def inputs(self, X, where: str = "ZhouNet") -> np.ndarray:
+        """``X`` checked against this net: a float64 array x (d,) or X (m, d) with m ≥ 1, finite.
+        ``where`` names the caller in the error message."""
+        X = _real_array(X, f"{where} X")
         if not (X.shape == (self.d,) or (X.ndim == 2 and X.shape[1] == self.d)):
             raise ValueError(
                 f"{where} expected x of shape (d,) = ({self.d},) or X of shape (m, d) = (m, {self.d}), "
@@ -168,13 +189,14 @@ class ZhouNet:
             )
         if X.ndim == 2 and X.shape[0] == 0:
             raise ValueError(f"{where} got no samples: X has shape {X.shape}")
-        if not np.all(np.isfinite(X)):
-            raise ValueError(f"{where} got inputs that are nan or infinite")
         return X
 
-    def _targets(self, Y, X: np.ndarray, where: str) -> np.ndarray:
-        """Y in the same layout as the network's output: (l,) for one x, (m, l) for a batch."""
-        Y = np.asarray(Y, dtype=np.float64)
+    def dataset(self, X, Y, where: str = "ZhouNet") -> tuple[np.ndarray, np.ndarray]:
+        """``(X, Y)`` checked against this net and each other, as float64 arrays in the layout of
+        the net's output: x (d,) with y (l,), or X (m, d) with Y (m, l). For l = 1, Y may be given
+        as labels (m,) (or a number for one x). Targets must lie in [0, 1]."""
+        X = self.inputs(X, where)
+        Y = _real_array(Y, f"{where} Y")
         want = (self.l,) if X.ndim == 1 else (X.shape[0], self.l)
         if self.l == 1 and Y.shape == want[:-1]:  # l = 1: labels (m,) or a scalar y are fine
             Y = Y.reshape(want)
@@ -184,23 +206,25 @@ class ZhouNet:
                 f"{where} expected Y of shape {want}{extra}: one target per output, l = {self.l}; "
                 f"got {Y.shape}"
             )
-        if not np.all((Y >= 0.0) & (Y <= 1.0)):  # also catches nan
+        if not np.all((Y >= 0.0) & (Y <= 1.0)):
             raise ValueError(
                 f"{where} expected targets in [0, 1] (a sigmoid output lies in (0, 1) and cannot reach "
-                f"them), got values from {np.nanmin(Y)} to {np.nanmax(Y)}"
+                f"them), got values from {Y.min()} to {Y.max()}"
             )
-        return Y
+        return X, Y
 
     # --- forward ---------------------------------------------------------------------------------
 
-    def forward_all(self, X) -> ForwardPass:
-        """Forward pass keeping α, b, β, ŷ. x (d,) or X (m, d); see ``ForwardPass`` for shapes."""
-        X = self._inputs(X, "ZhouNet.forward")
+    def _forward(self, X: np.ndarray) -> ForwardPass:
         alpha = X @ self.v  # α_h = Σ_i v_ih x_i
         b = sigmoid(alpha - self.gamma)  # b_h = f(α_h − γ_h)
         beta = b @ self.w  # β_j = Σ_h w_hj b_h
         y_hat = sigmoid(beta - self.theta)  # ŷ_j = f(β_j − θ_j)   (5.3)
         return ForwardPass(X, alpha, b, beta, y_hat)
+
+    def forward_all(self, X) -> ForwardPass:
+        """Forward pass keeping α, b, β, ŷ. x (d,) or X (m, d); see ``ForwardPass`` for shapes."""
+        return self._forward(self.inputs(X, "ZhouNet.forward"))
 
     def forward(self, X) -> np.ndarray:
         """ŷ: X (m, d) -> (m, l); a single x (d,) -> (l,)."""
@@ -210,40 +234,38 @@ class ZhouNet:
 
     def error(self, X, Y) -> float:
         """E_k = ½ Σ_j (ŷ_j − y_j)² (5.4) for one x (d,); E = (1/m) Σ_k E_k (5.16) for X (m, d)."""
-        X = self._inputs(X, "ZhouNet.error")
-        Y = self._targets(Y, X, "ZhouNet.error")
-        E_k = 0.5 * np.sum((self.forward(X) - Y) ** 2, axis=-1)  # (5.4)
-        return float(np.mean(E_k))  # (5.16)
+        X, Y = self.dataset(X, Y, "ZhouNet.error")
+        return _error(self._forward(X).y_hat, Y)
 
-    # --- backward --------------------------------------------------------------------------------
+    # --- backward: (5.10)-(5.15), applied ----------------------------------------------------------
+
+    def _deltas(self, fp: ForwardPass, Y: np.ndarray, eta: float, eta_hidden: float) -> dict[str, np.ndarray]:
+        """The updates (5.11)-(5.14) from a forward pass: one sample's, or the mean over a batch."""
+        g = g_output(fp.y_hat, Y)  # (5.10)
+        e = e_hidden(fp.b, self.w, g)  # (5.15), with w before this step's update
+        return {
+            "v": delta_v(eta_hidden, e, fp.x),  # (5.13)
+            "gamma": delta_gamma(eta_hidden, e),  # (5.14)
+            "w": delta_w(eta, g, fp.b),  # (5.11)
+            "theta": delta_theta(eta, g),  # (5.12)
+        }
+
+    def _apply(self, deltas: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+        for name, delta in deltas.items():
+            self.params[name] += delta  # in place: the arrays a caller holds see the change
+        return deltas
 
     def gradients(self, X, Y) -> dict[str, np.ndarray]:
         """∂E/∂v (d, q), ∂E/∂γ (q,), ∂E/∂w (q, l), ∂E/∂θ (l,), as {'v', 'gamma', 'w', 'theta'}.
 
         For one x (d,) and y (l,) this is the gradient of E_k (5.4); for X (m, d) and Y (m, l) the
-        gradient of E = mean of E_k (5.16), i.e. the mean of the per-sample gradients.
+        gradient of E = mean of E_k (5.16), i.e. the mean of the per-sample gradients. Since
+        Δ = −η ∂E/∂(·), the gradient is the update (5.11)-(5.14) for η = 1 with its sign flipped:
+        ∂E_k/∂w_hj = −g_j b_h, ∂E_k/∂θ_j = +g_j, ∂E_k/∂v_ih = −e_h x_i, ∂E_k/∂γ_h = +e_h.
         """
-        X = self._inputs(X, "ZhouNet.gradients")
-        Y = self._targets(Y, X, "ZhouNet.gradients")
-        fp = self.forward_all(X)
-        if X.ndim == 1:
-            g = g_output(fp.y_hat, Y)  # (5.10)
-            e = e_hidden(fp.b, self.w, g)  # (5.15)
-            return {
-                "v": -np.outer(X, e),  # ∂E_k/∂v_ih = −e_h x_i
-                "gamma": e,  # ∂E_k/∂γ_h = +e_h
-                "w": -np.outer(fp.b, g),  # ∂E_k/∂w_hj = −g_j b_h
-                "theta": g,  # ∂E_k/∂θ_j = +g_j
-            }
-        m = X.shape[0]
-        G = g_output(fp.y_hat, Y)  # (m, l): g_j for every sample
-        Eh = e_hidden(fp.b, self.w, G)  # (m, q): e_h for every sample
-        return {
-            "v": X.T @ (Eh * (-1.0 / m)),  # mean over k of −e_h x_i
-            "gamma": Eh.mean(axis=0),
-            "w": fp.b.T @ (G * (-1.0 / m)),  # mean over k of −g_j b_h
-            "theta": G.mean(axis=0),
-        }
+        X, Y = self.dataset(X, Y, "ZhouNet.gradients")
+        deltas = self._deltas(self._forward(X), Y, 1.0, 1.0)
+        return {name: -delta for name, delta in deltas.items()}
 
     # --- learning --------------------------------------------------------------------------------
 
@@ -253,56 +275,24 @@ class ZhouNet:
         ``eta`` is η₁ for the output layer (w, θ) and ``eta_hidden`` η₂ for the hidden layer
         (v, γ); by default η₂ = η₁. Returns the updates {'v', 'gamma', 'w', 'theta'} it applied.
         """
-        x = self._inputs(x, "ZhouNet.standard_step")
+        x, y = self.dataset(x, y, "ZhouNet.standard_step")
         if x.ndim != 1:
             raise ValueError(
                 f"ZhouNet.standard_step expected one sample x of shape ({self.d},), got {x.shape}"
             )
-        y = self._targets(y, x, "ZhouNet.standard_step")
         eta, eta_hidden = _check_rates(eta, eta_hidden, "ZhouNet.standard_step")
-        fp = self.forward_all(x)
-        g = g_output(fp.y_hat, y)  # (5.10)
-        e = e_hidden(fp.b, self.w, g)  # (5.15), with w before this step's update
-        deltas = {
-            "w": delta_w(eta, g, fp.b),  # (5.11)
-            "theta": delta_theta(eta, g),  # (5.12)
-            "v": delta_v(eta_hidden, e, x),  # (5.13)
-            "gamma": delta_gamma(eta_hidden, e),  # (5.14)
-        }
-        for name, delta in deltas.items():
-            self.params[name] += delta
-        return deltas
+        return self._apply(self._deltas(self._forward(x), y, eta, eta_hidden))
 
     def accumulated_step(
         self, X, Y, eta: float = 0.1, eta_hidden: float | None = None
     ) -> dict[str, np.ndarray]:
         """One step of accumulated BP: move every parameter by −η ∂E/∂(·), E the mean error (5.16)
-        over X (m, d), Y (m, l). Returns the updates applied."""
-        eta, eta_hidden = _check_rates(eta, eta_hidden, "ZhouNet.accumulated_step")
-        X = self._inputs(X, "ZhouNet.accumulated_step")
+        over X (m, d), Y (m, l): the mean over the samples of (5.11)–(5.14). Returns the updates."""
+        X, Y = self.dataset(X, Y, "ZhouNet.accumulated_step")
         if X.ndim != 2:
             raise ValueError(f"ZhouNet.accumulated_step expected X of shape (m, {self.d}), got {X.shape}")
-        Y = self._targets(Y, X, "ZhouNet.accumulated_step")
-        b, y_hat = self._forward_fast(X)
-        deltas = self._accumulated_deltas(X, Y, b, y_hat, eta, eta_hidden)
-        for name, delta in deltas.items():
-            self.params[name] += delta
-        return deltas
-
-    def _accumulated_deltas(self, X, Y, b, y_hat, eta: float, eta_hidden: float) -> dict[str, np.ndarray]:
-        """−η ∂E/∂(·) for every parameter, i.e. η times the mean over the samples of (5.11)–(5.14),
-        from a checked batch and its forward pass (b (m, q), y_hat (m, l))."""
-        m = X.shape[0]
-        G = g_output(y_hat, Y)  # (m, l): (5.10) for every sample
-        Eh = e_hidden(b, self.w, G)  # (m, q): (5.15) for every sample
-        G *= eta / m  # scale the small (m, ·) factors, not the (d, q) products
-        Eh *= eta_hidden / m
-        return {
-            "w": b.T @ G,  # Σ_k η/m · g_j b_h      (5.11)
-            "theta": -G.sum(axis=0),  # Σ_k −η/m · g_j   (5.12)
-            "v": X.T @ Eh,  # Σ_k η/m · e_h x_i    (5.13)
-            "gamma": -Eh.sum(axis=0),  # Σ_k −η/m · e_h  (5.14)
-        }
+        eta, eta_hidden = _check_rates(eta, eta_hidden, "ZhouNet.accumulated_step")
+        return self._apply(self._deltas(self._forward(X), Y, eta, eta_hidden))
 
     def train(
         self,
@@ -323,56 +313,41 @@ class ZhouNet:
         in an order drawn from ``np.random.default_rng(seed)`` (``shuffle=False``: the table's order).
         mode="accumulated": accumulated BP, one update per epoch with the gradient of E (5.16).
         ``eta`` is η₁ (output layer), ``eta_hidden`` η₂ (hidden layer, default η₁). Training stops
-        early once E <= ``target_error``. Returns a ``History`` (a list of E per epoch, plus more).
+        early once E <= ``target_error`` (a number >= 0). Returns a ``History`` (a list of E per
+        epoch, plus more).
         """
         if mode not in MODES:
             raise ValueError(f"ZhouNet.train expected mode to be one of {MODES}, got {mode!r}")
-        X = self._inputs(X, "ZhouNet.train")
+        X, Y = self.dataset(X, Y, "ZhouNet.train")
         if X.ndim != 2:
             raise ValueError(f"ZhouNet.train expected X of shape (m, {self.d}), got {X.shape}")
-        Y = self._targets(Y, X, "ZhouNet.train")
         eta, eta_hidden = _check_rates(eta, eta_hidden, "ZhouNet.train")
-        if isinstance(epochs, bool) or not isinstance(epochs, int | np.integer) or epochs < 0:
-            raise ValueError(f"ZhouNet.train expected epochs to be an integer >= 0, got {epochs!r}")
+        epochs = count(epochs, "ZhouNet.train epochs", minimum=0)
+        if target_error is not None:
+            target_error = real_number(target_error, "ZhouNet.train target_error")
+            if target_error < 0:
+                raise ValueError(f"ZhouNet.train expected target_error >= 0 (E is never negative), "
+                                 f"got {target_error!r}")
         m = X.shape[0]
-        history = History(mode=mode, eta=eta, eta_hidden=eta_hidden, E0=self.error(X, Y))
+        fp = self._forward(X)
+        history = History(mode=mode, eta=eta, eta_hidden=eta_hidden, E0=_error(fp.y_hat, Y))
         rng = np.random.default_rng(seed)
         updates = 0
-        b, y_hat = self._forward_fast(X)
         for _ in range(epochs):
             if mode == "standard":
-                order = rng.permutation(m) if shuffle else range(m)
-                for k in order:
-                    self._standard_step_fast(X[k], Y[k], eta, eta_hidden)
+                for k in rng.permutation(m) if shuffle else range(m):
+                    self._apply(self._deltas(self._forward(X[k]), Y[k], eta, eta_hidden))
                 updates += m
             else:
-                for name, delta in self._accumulated_deltas(X, Y, b, y_hat, eta, eta_hidden).items():
-                    self.params[name] += delta
+                self._apply(self._deltas(fp, Y, eta, eta_hidden))
                 updates += 1
-            b, y_hat = self._forward_fast(X)  # also the next accumulated step's forward pass
-            history.E.append(0.5 * float(np.sum((y_hat - Y) ** 2)) / m)  # E (5.16)
+            fp = self._forward(X)  # for E, and the next accumulated step
+            history.E.append(_error(fp.y_hat, Y))
             history.updates.append(updates)
             if target_error is not None and history.E[-1] <= target_error:
                 history.stopped_early = True
                 break
         return history
-
-    def _forward_fast(self, X: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """b and ŷ for an already checked batch X (m, d): the forward pass inside ``train``."""
-        b = sigmoid(X @ self.v - self.gamma)
-        return b, sigmoid(b @ self.w - self.theta)
-
-    def _standard_step_fast(self, x: np.ndarray, y: np.ndarray, eta: float, eta_hidden: float) -> None:
-        """``standard_step`` without the checks: the inner loop of ``train`` (already checked)."""
-        b = sigmoid(x @ self.v - self.gamma)  # b_h = f(α_h − γ_h)
-        y_hat = sigmoid(b @ self.w - self.theta)  # ŷ_j = f(β_j − θ_j)
-        g = y_hat * (1.0 - y_hat) * (y - y_hat)  # (5.10)
-        e = b * (1.0 - b) * (self.w @ g)  # (5.15), before w changes
-        eta_g, eta_e = eta * g, eta_hidden * e
-        self.w += b[:, None] * eta_g  # (5.11), the outer product b gᵀ without np.outer's overhead
-        self.theta -= eta_g  # (5.12)
-        self.v += x[:, None] * eta_e  # (5.13)
-        self.gamma -= eta_e  # (5.14)
 
     # --- using the trained net -------------------------------------------------------------------
 
@@ -385,18 +360,30 @@ class ZhouNet:
     def accuracy(self, X, Y) -> float:
         """Fraction of samples whose every output, thresholded at 0.5, equals its target (targets
         are thresholded at 0.5 too, so 0/1 labels and one-hot rows both work). X (m, d), Y (m, l)."""
-        X = self._inputs(X, "ZhouNet.accuracy")
-        Y = self._targets(Y, X, "ZhouNet.accuracy")
-        right = (self.forward(X) >= 0.5) == (Y >= 0.5)
+        X, Y = self.dataset(X, Y, "ZhouNet.accuracy")
+        right = (self._forward(X).y_hat >= 0.5) == (Y >= 0.5)
         return float(np.mean(np.all(right, axis=-1)))
+
+
+def _error(y_hat: np.ndarray, Y: np.ndarray) -> float:
+    """E_k = ½ Σ_j (ŷ_j − y_j)² (5.4), averaged over the samples of a batch: E (5.16)."""
+    E_k = 0.5 * np.sum((y_hat - Y) ** 2, axis=-1)  # (5.4)
+    return float(np.mean(E_k))  # (5.16)
+
+
+def _real_array(a, name: str) -> np.ndarray:
+    """``a`` as a finite float64 array; refuses text, booleans, complex numbers and nan/inf."""
+    arr = np.asarray(a)
+    if arr.dtype.kind not in "iuf":
+        raise ValueError(f"{name} expected real numbers (an int or float array), got dtype {arr.dtype}")
+    arr = np.array(arr, dtype=np.float64)  # a copy: the caller's array is never aliased
+    if not np.all(np.isfinite(arr)):
+        raise ValueError(f"{name} got values that are nan or infinite")
+    return arr
 
 
 def _check_rates(eta, eta_hidden, where: str) -> tuple[float, float]:
     eta_hidden = eta if eta_hidden is None else eta_hidden
-    for name, rate in (("eta", eta), ("eta_hidden", eta_hidden)):
-        is_number = isinstance(rate, int | float | np.floating) and not isinstance(rate, bool)
-        if not (is_number and np.isfinite(rate) and rate > 0):
-            raise ValueError(
-                f"{where} expected a learning rate {name} > 0 (the book suggests 0.1), got {rate!r}"
-            )
-    return float(eta), float(eta_hidden)
+    hint = " (a learning rate; the book suggests 0.1)"
+    return (positive_number(eta, f"{where} eta", hint),
+            positive_number(eta_hidden, f"{where} eta_hidden", hint))

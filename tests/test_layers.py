@@ -479,8 +479,11 @@ def test_constructor_arguments_are_checked():
         Sequential([Linear(2, 2), MSELoss()])
     with pytest.raises(TypeError, match="item 1"):
         Sequential([Linear(2, 2), np.tanh])
-    for bad in (-0.1, "0.1", True, float("inf")):
-        with pytest.raises(ValueError, match="eta > 0"):
+    for bad, error, message in ((-0.1, ValueError, "eta expected a number > 0"),
+                                (float("inf"), ValueError, "eta expected a finite number"),
+                                ("0.1", TypeError, "eta expected a real number"),
+                                (True, TypeError, "eta expected a real number")):
+        with pytest.raises(error, match=message):
             sgd_step(Linear(2, 2), bad)
 
 

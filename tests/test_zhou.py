@@ -261,7 +261,7 @@ def test_targets_outside_0_1(bad):
     X, y = watermelon3a()
     Y = y.astype(float)
     Y[3] = bad
-    with pytest.raises(ValueError, match=r"targets in \[0, 1\]"):
+    with pytest.raises(ValueError, match=r"targets in \[0, 1\]|Y got values that are nan"):
         net.train(X, Y)
 
 
@@ -270,8 +270,14 @@ def test_targets_outside_0_1(bad):
 )
 def test_learning_rate_must_be_positive(kwargs):
     X, y = watermelon3a()
-    with pytest.raises(ValueError, match="learning rate"):
+    error = TypeError if kwargs.get("eta") is True else ValueError  # a bool is not a number here
+    with pytest.raises(error, match="learning rate"):
         ZhouNet(2, 3, 1).train(X, y, **kwargs)
+
+
+def test_numpy_integer_learning_rate_is_a_number():
+    X, y = watermelon3a()
+    assert len(ZhouNet(2, 3, 1).train(X, y, eta=np.int64(1), epochs=2)) == 2
 
 
 def test_unknown_mode_lists_the_valid_ones():
