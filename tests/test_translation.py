@@ -89,6 +89,7 @@ STEMS = [stem for _, _, stem in PAIRS]
 # rewritten this week); the completeness test is xfail(strict) for them, so a notebook that becomes
 # complete must be added here, and from then on any English change without a translation fails.
 TRANSLATED = {
+    "00_start_here",
     "01_circuits_and_gates",
     "02_backprop_is_dynamic_programming",
     "03_vector_gradients",
@@ -217,3 +218,30 @@ def test_the_grader_grades_the_chinese_edition_as_the_english_one():
         assert marks(z) == marks(e), z.path
         assert z.earned == z.points > 0 and not z.notes, (z.path, z.notes)
         assert b.exercise == e.exercise and b.earned == 0 and b.points == e.points, b.path
+
+
+# Zhou's terms (机器学习 §5.3 and the glossary of notebooks/00) and the variants a translator might slip
+# into instead; the edition uses the book's word everywhere.
+ZHOU_TERMS = """神经元 阈值 连接权 隐层 学习率 误差逆传播 标准BP 累积BP 梯度检验 早停 正则化 局部极小
+计算图 链式法则 雅可比矩阵 一轮 均方误差 激活函数 反向传播""".split()
+NOT_ZHOUS = {"阀值": "阈值", "隐藏层": "隐层", "学习速率": "学习率", "局部最小": "局部极小",
+             "雅克比": "雅可比", "梯度校验": "梯度检验", "提前停止": "早停", "正规化": "正则化",
+             "均方差": "均方误差", "激励函数": "激活函数", "反向传导": "反向传播", "连接权重": "连接权",
+             "标准 BP": "标准BP", "累积 BP": "累积BP", "累计BP": "累积BP"}
+
+
+def test_the_glossary_in_00_holds_zhous_terms_in_both_editions():
+    for folder in ("notebooks", "notebooks/zh"):
+        cells = nbformat.read(ROOT / folder / "00_start_here.ipynb", as_version=4).cells
+        md = "\n".join(c.source for c in cells if c.cell_type == "markdown")
+        table = md[md.index("| English | 中文 |"):].split("\n\n")[0]
+        rows = [row for row in table.splitlines()[2:] if row.startswith("|")]
+        chinese = {t.strip() for row in rows for t in row.split("|")[2].split(",")}
+        assert set(ZHOU_TERMS) <= chinese, (folder, set(ZHOU_TERMS) - chinese)
+
+
+@pytest.mark.parametrize("stem", STEMS)
+def test_the_translation_uses_zhous_terms(stem):
+    for entry in polib.pofile(str(translate.catalogue_path(ROOT, stem))).translated_entries():
+        for wrong, right in NOT_ZHOUS.items():
+            assert wrong not in entry.msgstr, f"{stem}: '{wrong}' for Zhou's '{right}': {entry.msgstr[:60]}"
