@@ -22,6 +22,7 @@ from __future__ import annotations
 import base64
 import io
 import math
+import textwrap
 import time
 from collections.abc import Callable
 
@@ -32,10 +33,19 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter, LogLocator, MaxNLocator, NullLocator
 
+from bpcourse.fonts import use_cjk_font
+
 __all__ = [
     "CircuitModel", "ActivationModel", "PathsModel", "ZhouTrainerModel", "PlaygroundModel", "Explorer",
     "circuit_explorer", "activation_explorer", "paths_explorer", "zhou_trainer", "playground",
 ]
+
+# Every figure inch is a CSS inch (96 px), so a font size in points is its size on the page at
+# 100% zoom; no text is smaller than TEXT_PT. Figures are drawn at DENSITY pixels per CSS pixel,
+# so they stay sharp on 2× (retina) screens, and shown at their CSS size.
+SCREEN_DPI = 96
+DENSITY = 2
+TEXT_PT = 10
 
 # Colours shared by the figures: forward values and gradients, as in the circuit drawings.
 FORWARD_COLOUR = "tab:green"
@@ -44,6 +54,28 @@ GRADIENT_COLOUR = "tab:red"
 
 # "1e-06" instead of mathtext's 10^{-6}: typesetting mathtext on every redraw is slow.
 _POWER_OF_TEN = FuncFormatter(lambda value, _pos: f"{value:.0e}")
+
+
+_PLAIN = FuncFormatter(lambda value, _pos: f"{value:g}")
+
+
+def _message_text(ax):
+    """An empty message in the middle of ``ax``, on a white box (filled by ``_show_message``)."""
+    box = {"facecolor": "white", "edgecolor": "darkred", "alpha": 0.9}
+    text = ax.text(0.5, 0.5, "", transform=ax.transAxes, ha="center", va="center", fontsize=TEXT_PT,
+                   color="darkred", zorder=5, bbox=box)
+    text.set_visible(False)
+    return text
+
+
+def _show_message(text, message: str | None) -> None:
+    """Show ``message`` wrapped to the width of its own axes (or hide the box when None)."""
+    text.set_visible(bool(message))
+    if message:
+        ax = text.axes
+        width_pt = ax.get_position().width * ax.figure.get_figwidth() * 72
+        columns = max(16, int(width_pt / (0.6 * TEXT_PT)) - 2)  # 0.6 em: a wide average letter
+        text.set_text(textwrap.fill(message, columns))
 
 
 def _few_ticks(*axes) -> None:
@@ -182,6 +214,8 @@ class CircuitModel:
             self._ax = fig.add_axes((0, 0, 1, 1))
             self._fig = fig
         draw(self.f, ax=self._ax)  # draw clears what it drew before on this Axes
+        for text in self._ax.texts:  # draw's own size suits a lecture figure; here, TEXT_PT
+            text.set_fontsize(max(text.get_fontsize(), TEXT_PT))
 
 
 # --------------------------------------------------------------------------------------------
@@ -252,7 +286,7 @@ class PathsModel:
         a["ax"].set_title(
             f"width {self.width}, depth {self.depth}: {_count(n['paths'])} paths; "
             f"naive {_count(n['naive_mults'])} vs DP {_count(n['dp_mults'])} multiplications",
-            fontsize=9,
+            fontsize=TEXT_PT,
         )
 
     def _setup(self, fig: Figure) -> None:
@@ -268,9 +302,9 @@ class PathsModel:
         ax.yaxis.set_major_locator(LogLocator(numticks=8))
         ax.yaxis.set_minor_locator(NullLocator())
         ax.yaxis.set_major_formatter(_POWER_OF_TEN)
-        ax.legend(loc="upper left", fontsize=8)
+        ax.legend(loc="upper left", fontsize=TEXT_PT)
         ax.grid(alpha=0.3)
-        ax.set_title("p", fontsize=9, y=1.0)
+        ax.set_title("p", fontsize=TEXT_PT, y=1.0)
         _freeze_layout(fig)
         self._fig = fig
         self._artists = {"ax": ax, "naive": naive, "dp": dp, "here": here}
@@ -401,7 +435,7 @@ class ActivationModel:
         low, high = min(f.min(), df.min()), max(f.max(), df.max())
         a["ax_f"].set_ylim(low - 0.1 * (high - low) - 0.05, high + 0.1 * (high - low) + 0.05)
         a["ax_f"].set_title(f"{self.label()}: f({self.x:.2f}) = {self.f:.3f}, "
-                            f"f'({self.x:.2f}) = {self.df:.3f}", fontsize=9)
+                            f"f'({self.x:.2f}) = {self.df:.3f}", fontsize=TEXT_PT)
 
         layers = np.arange(1, self.n_layers + 1)
         size = np.abs(self.grads)
@@ -417,7 +451,7 @@ class ActivationModel:
             first = int(layers[~nonzero].max())
             a["zero"].set_text(f"gradient is exactly 0 from layer {first} down:\n"
                                "f' = 0 there, and it blocks everything below")
-        ax_g.set_title(f"{self.n_layers} layers: ∂z/∂x = {self.grad_input:.3g}", fontsize=9)
+        ax_g.set_title(f"{self.n_layers} layers: ∂z/∂x = {self.grad_input:.3g}", fontsize=TEXT_PT)
 
     def _setup(self, fig: Figure) -> None:
         fig.clear()
@@ -429,17 +463,17 @@ class ActivationModel:
         (dots,) = ax_f.plot([0, 0], [0, 0], "o", color="k", ms=5)
         ax_f.set_xlim(*self.X_RANGE)
         ax_f.set_xlabel("x")
-        ax_f.legend(loc="upper left", fontsize=8)
+        ax_f.legend(loc="upper left", fontsize=TEXT_PT)
         ax_f.grid(alpha=0.3)
         _few_ticks(ax_f)
         # Placeholder titles, so that tight_layout leaves room for them. y=1.0 fixes their place,
         # which also spares matplotlib from placing them anew on every redraw.
-        ax_f.set_title("f", fontsize=9, y=1.0)
-        ax_g.set_title("g", fontsize=9, y=1.0)
+        ax_f.set_title("f", fontsize=TEXT_PT, y=1.0)
+        ax_g.set_title("g", fontsize=TEXT_PT, y=1.0)
         (g,) = ax_g.semilogy([1], [1], "o-", color=GRADIENT_COLOUR)
-        zero = ax_g.text(0.5, 0.5, "", transform=ax_g.transAxes, ha="center", va="center", fontsize=9)
+        zero = ax_g.text(0.5, 0.5, "", transform=ax_g.transAxes, ha="center", va="center", fontsize=TEXT_PT)
         ax_g.set_xlabel("layer i (1 = input side)")
-        ax_g.set_ylabel("|∂z/∂x_i|")
+        ax_g.set_ylabel(r"$|\partial z / \partial x_i|$")
         ax_g.yaxis.set_major_locator(LogLocator(numticks=6))
         ax_g.yaxis.set_minor_locator(NullLocator())  # minor log ticks cost time and say little
         ax_g.yaxis.set_major_formatter(_POWER_OF_TEN)
@@ -470,7 +504,9 @@ class ZhouTrainerModel:
     Parameters: ``eta`` (η > 0), ``q`` hidden units, ``mode`` ('standard' or 'accumulated'),
     ``epochs`` (how many a ``train()`` call runs), ``seed`` (initial weights and the order of the
     samples), ``sample`` (Zhou's 编号 1..17: whose g_j and e_h are shown).
-    Changing ``q`` or ``seed`` starts again from the seeded net (``reset``); the others do not.
+    Changing ``q`` or ``seed`` starts again from the seeded net (``reset``). Changing ``mode`` or
+    ``eta`` keeps the net but starts a fresh curve from it (``E`` = [E now]), so that one curve is
+    always one way of training.
 
     State: ``net``; ``E`` the list [E before training, E after epoch 1, ...] (5.16);
     ``g`` (1,) and ``e`` (q,): g_j (5.10) and e_h (5.15) of the chosen sample for the current net;
@@ -482,6 +518,7 @@ class ZhouTrainerModel:
     EPOCHS_RANGE = (1, 1000)
     SEED_RANGE = (0, 9999)
     MODES = ("standard", "accumulated")
+    MODE_NAMES = {"standard": "standard BP 标准BP", "accumulated": "accumulated BP 累积BP"}
 
     def __init__(self, eta: float = 0.5, q: int = 5, mode: str = "standard", epochs: int = 50,
                  seed: int = 0, sample: int = 1) -> None:
@@ -511,6 +548,10 @@ class ZhouTrainerModel:
         setattr(self, name, checks[name](value))
         if name in ("q", "seed"):
             self.reset()
+        elif name in ("mode", "eta") and not self.diverged:
+            self.E = [self.net.error(self.X, self.y)]
+            self.updates = [0]
+            self.recompute()
         else:
             self.recompute()
 
@@ -543,7 +584,7 @@ class ZhouTrainerModel:
             E = history.E[-1]
             if not math.isfinite(E):
                 self.diverged = (f"Training diverged at epoch {epoch}: E became {E}, so it stopped "
-                                 f"(η = {self.eta:g} is too large).")
+                                 f"(η = {self.eta:.3g} is too large).")
                 break
             self.E.append(E)
             self.updates.append(self.updates[-1] + history.updates[-1])
@@ -567,7 +608,8 @@ class ZhouTrainerModel:
         good = "good melon 好瓜" if self.y[k] == 1 else "not good"
         e = ", ".join(f"{value:+.4f}" for value in self.e)
         hint = " Press Train." if len(self.E) == 1 else ""
-        return (f"epoch {len(self.E) - 1}, E = {self.E[-1]:.4f}, training accuracy "
+        return (f"{self.mode} BP, η = {self.eta:.3g}: epoch {len(self.E) - 1}, E = {self.E[-1]:.4g}, "
+                f"training accuracy "
                 f"{round(self.accuracy * len(self.y))}/{len(self.y)}. Sample {self.sample} "
                 f"(density {self.X[k, 0]:.3f}, sugar {self.X[k, 1]:.3f}, {good}): ŷ = {self.y_hat:.4f}, "
                 f"g_1 = {self.g[0]:+.4f} (5.10), e_h = [{e}] (5.15).{hint}")
@@ -588,15 +630,16 @@ class ZhouTrainerModel:
         ax_E = a["ax_E"]
         ax_E.set_xlim(0, max(10, len(self.E) - 1))
         ax_E.set_ylim(0, max(self.E) * 1.1)
-        ax_E.set_title(f"E after epoch {len(self.E) - 1}: {self.E[-1]:.4f} ({self.mode} BP)", fontsize=9)
-        a["message"].set_text(self.diverged or "")
+        ax_E.set_title(f"{self.MODE_NAMES[self.mode]}, η = {self.eta:.3g}: E = {self.E[-1]:.4g}",
+                       fontsize=TEXT_PT)
+        _show_message(a["message"], self.diverged)
         with np.errstate(over="ignore", invalid="ignore"):
             y_hat = self.net.forward(a["grid"]).reshape(self.GRID, self.GRID)
         a["image"].set_data(y_hat)
         a["image"].set_visible(not self.diverged)
         k = self.sample - 1
         a["chosen"].set_offsets([self.X[k]])
-        a["ax_b"].set_title(f"ŷ over the plane; {round(self.accuracy * 17)}/17 right", fontsize=9)
+        a["ax_b"].set_title(f"ŷ over the plane; {round(self.accuracy * 17)}/17 right", fontsize=TEXT_PT)
         if a["boundary"] is not None:
             a["boundary"].remove()
             a["boundary"] = None
@@ -610,7 +653,7 @@ class ZhouTrainerModel:
             bar.set_height(height)
         top = max(np.abs(heights).max() * 1.2, 1e-4)
         ax_h.set_ylim(-top, top)
-        ax_h.set_title(f"sample {self.sample}: g_j and e_h", fontsize=9)
+        ax_h.set_title(f"sample {self.sample}: $g_j$ (5.10), $e_h$ (5.15)", fontsize=TEXT_PT)
 
     def render(self, fig: Figure) -> None:
         """Draw ``fig`` (after ``draw(fig)``) on its Agg canvas, faster than ``fig.canvas.draw()``.
@@ -647,12 +690,11 @@ class ZhouTrainerModel:
         fig.clear()
         ax_E, ax_b, ax_h = fig.subplots(1, 3, gridspec_kw={"width_ratios": [1.1, 1, 0.9]})
         (E,) = ax_E.plot([0], [0], color=GRADIENT_COLOUR)
-        ax_E.set_xlabel("epoch")
+        ax_E.set_xlabel("epoch (at this mode and η)")
         ax_E.set_ylabel("E (5.16)")
         ax_E.grid(alpha=0.3)
-        ax_E.set_title("E", fontsize=9, y=1.0)
-        message = ax_E.text(0.5, 0.5, "", transform=ax_E.transAxes, ha="center", va="center", fontsize=9,
-                            color="darkred", wrap=True)
+        ax_E.set_title("E", fontsize=TEXT_PT, y=1.0)
+        message = _message_text(ax_E)
         xs = np.linspace(0.2, 0.8, self.GRID)
         ys = np.linspace(0.0, 0.5, self.GRID)
         gx, gy = np.meshgrid(xs, ys)
@@ -665,11 +707,11 @@ class ZhouTrainerModel:
         chosen = ax_b.scatter([0], [0], s=160, facecolors="none", edgecolors="k", linewidths=1.5)
         ax_b.set_xlim(0.2, 0.8)
         ax_b.set_ylim(0.0, 0.5)
-        ax_b.set_xlabel("density")
-        ax_b.set_ylabel("sugar")
-        ax_b.set_title("b", fontsize=9, y=1.0)
+        ax_b.set_xlabel("density 密度")
+        ax_b.set_ylabel("sugar 含糖率")
+        ax_b.set_title("b", fontsize=TEXT_PT, y=1.0)
         ax_h.axhline(0, color="0.5", lw=0.8)
-        ax_h.set_title("h", fontsize=9, y=1.0)
+        ax_h.set_title("h", fontsize=TEXT_PT, y=1.0)
         _few_ticks(ax_E, ax_b)
         ax_h.yaxis.set_major_locator(MaxNLocator(nbins=4))
         self._fig = fig
@@ -684,10 +726,10 @@ class ZhouTrainerModel:
         a = self._artists
         if a["bars"] is not None:
             a["bars"].remove()
-        labels = ["g_1"] + [f"e_{h + 1}" for h in range(self.q)]
+        labels = ["$g_1$"] + [f"$e_{{{h + 1}}}$" for h in range(self.q)]
         a["bars"] = a["ax_h"].bar(range(len(labels)), np.zeros(len(labels)),
                                   color=[GRADIENT_COLOUR] + ["tab:blue"] * self.q)
-        a["ax_h"].set_xticks(range(len(labels)), labels, fontsize=7, rotation=90 if self.q > 8 else 0)
+        a["ax_h"].set_xticks(range(len(labels)), labels, fontsize=TEXT_PT, rotation=90 if self.q > 8 else 0)
         a["ax_h"].set_xlim(-0.6, len(labels) - 0.4)
 
 
@@ -708,8 +750,12 @@ class PlaygroundModel:
 
     State: ``net`` (a ``bpcourse.layers.Sequential``), ``losses`` (the loss before each step,
     then the current one: len = steps taken + 1), ``accuracy``, and ``diverged`` (None, or the
-    message saying at which step the loss or a weight became nan or inf).
+    message saying at which step training diverged: the loss or a weight became nan or inf, or
+    the loss grew past ``DIVERGED_FACTOR`` times its value before training; the last finite loss
+    stays in ``losses``, so the jump shows).
     """
+
+    DIVERGED_FACTOR = 5.0
 
     DATASETS = ("spirals", "moons", "xor")
     WIDTH_RANGE = (1, 64)
@@ -798,9 +844,14 @@ class PlaygroundModel:
             finite = math.isfinite(loss) and all(np.isfinite(p).all() for p in self.net.params.values())
             if not finite:
                 self.diverged = (f"Training diverged at step {step}: the loss or a weight became nan or "
-                                 f"inf, so it stopped (η = {self.eta:g} is too large).")
+                                 f"inf, so it stopped (η = {self.eta:.3g} is too large).")
                 break
             self.losses.append(loss)
+            if loss > self.DIVERGED_FACTOR * self.losses[0]:
+                self.diverged = (f"Training diverged at step {step}: the loss grew to {loss:.4g}, more than "
+                                 f"{self.DIVERGED_FACTOR:g}× its start {self.losses[0]:.4g}, so it stopped "
+                                 f"(η = {self.eta:.3g} is too large).")
+                break
         self._evaluate()
 
     def _evaluate(self) -> None:
@@ -814,7 +865,7 @@ class PlaygroundModel:
         if self.diverged:
             return self.diverged + " Press Reset."
         return (f"{self.dataset}: 2 → {' → '.join(map(str, self.hidden))} ({self.activation}) → "
-                f"{self.classes}; step {len(self.losses) - 1}, loss {self.losses[-1]:.4f}, "
+                f"{self.classes}; step {len(self.losses) - 1}, loss {self.losses[-1]:.4g}, "
                 f"training accuracy {self.accuracy:.0%}")
 
     GRID = 70
@@ -830,30 +881,34 @@ class PlaygroundModel:
         a["loss"].set_data(steps, self.losses)
         a["loss"].set_marker("o" if len(self.losses) == 1 else "")  # one point is no line
         a["ax_l"].set_xlim(0, max(10, len(self.losses) - 1))
-        a["ax_l"].set_ylim(0, max(self.losses) * 1.1)
-        a["ax_l"].set_title(f"loss after {len(self.losses) - 1} steps: {self.losses[-1]:.4f}", fontsize=9)
-        a["message"].set_text(self.diverged or "")
+        a["ax_l"].set_ylim(min(self.losses) / 1.5, max(self.losses) * 1.5)  # log scale: all of it fits
+        a["ax_l"].set_title(f"loss after {len(self.losses) - 1} steps: {self.losses[-1]:.4g}",
+                            fontsize=TEXT_PT)
+        _show_message(a["message"], self.diverged)
         if not self.diverged:
             labels = self.net.forward(a["grid"]).argmax(axis=1).reshape(self.GRID, self.GRID)
             a["image"].set_data(labels)
         a["image"].set_visible(not self.diverged)
-        a["ax_b"].set_title(f"{self.dataset}: {self.accuracy:.0%} right", fontsize=9)
+        a["ax_b"].set_title(f"{self.dataset}: {self.accuracy:.0%} right", fontsize=TEXT_PT)
 
     def _setup(self, fig: Figure) -> None:
         fig.clear()
         ax_l, ax_b = fig.subplots(1, 2)
-        (loss,) = ax_l.plot([0], [0], color=GRADIENT_COLOUR)
+        (loss,) = ax_l.semilogy([0], [1], color=GRADIENT_COLOUR)
+        ax_l.yaxis.set_major_locator(LogLocator(numticks=6))
+        ax_l.yaxis.set_minor_locator(NullLocator())
+        ax_l.yaxis.set_major_formatter(_PLAIN)
         ax_l.set_xlabel("step")
         ax_l.set_ylabel("softmax cross-entropy")
         ax_l.grid(alpha=0.3)
-        ax_l.set_title("l", fontsize=9, y=1.0)
-        message = ax_l.text(0.5, 0.5, "", transform=ax_l.transAxes, ha="center", va="center",
-                            fontsize=9, color="darkred", wrap=True)
+        ax_l.set_title("l", fontsize=TEXT_PT, y=1.0)
+        message = _message_text(ax_l)
         image = ax_b.imshow(np.zeros((self.GRID, self.GRID)), origin="lower", alpha=0.3, aspect="auto",
                             interpolation="nearest")
         points = ax_b.scatter([0.0], [0.0], s=10)
-        ax_b.set_title("b", fontsize=9, y=1.0)
-        _few_ticks(ax_l, ax_b)
+        ax_b.set_title("b", fontsize=TEXT_PT, y=1.0)
+        _few_ticks(ax_b)
+        ax_l.xaxis.set_major_locator(MaxNLocator(nbins=4, integer=True))
         self._fig = fig
         self._artists = {"ax_l": ax_l, "ax_b": ax_b, "loss": loss, "message": message, "image": image,
                          "points": points}
@@ -898,14 +953,15 @@ class Explorer(widgets.VBox):
     """
 
     def __init__(self, model, controls: dict[str, widgets.Widget],
-                 actions: dict[str, Callable] | None = None, figsize=(9.0, 3.4),
+                 actions: dict[str, Callable] | None = None, figsize=(8.5, 3.2),
                  status: Callable[[object], str] | None = None) -> None:
+        use_cjk_font()  # the figures carry Zhou's Chinese terms
         self.model = model
         self.controls = controls
         self.status_text = status or (lambda m: "")
         self.status = widgets.HTML()
         self.out = widgets.Output()
-        self.fig = Figure(figsize=figsize, dpi=80)
+        self.fig = Figure(figsize=figsize, dpi=SCREEN_DPI * DENSITY)
         FigureCanvasAgg(self.fig)  # draws without pyplot: no stray figure at the end of the cell
         self.last_ms = float("nan")
         actions = actions or {}
@@ -939,14 +995,16 @@ class Explorer(widgets.VBox):
         else:
             canvas.draw()
         buffer = io.BytesIO()
-        PIL.Image.frombuffer("RGBA", canvas.get_width_height(), canvas.buffer_rgba()).save(
+        width, height = canvas.get_width_height()
+        # RGB: the figure is opaque, and PNG encodes 3 channels faster than 4.
+        PIL.Image.frombuffer("RGBA", (width, height), canvas.buffer_rgba()).convert("RGB").save(
             buffer, format="png", compress_level=1)
         png = base64.b64encode(buffer.getvalue()).decode("ascii")
-        # Replace the Output's one picture (no new output per move).
+        # Replace the Output's one picture (no new output per move), shown at its CSS size.
         self.out.outputs = ({
             "output_type": "display_data",
             "data": {"image/png": png, "text/plain": "<explorer figure>"},
-            "metadata": {},
+            "metadata": {"image/png": {"width": width // DENSITY, "height": height // DENSITY}},
         },)
         self.status.value = self.status_text(self.model)
 
@@ -963,7 +1021,7 @@ def circuit_explorer(which: str = "add_mul") -> Explorer:
     m = CircuitModel(which)
     controls = {name: _slider(widgets.FloatSlider, name, value, -5.0, 5.0, 0.1)
                 for name, value in m.values.items()}
-    size = (9.0, 3.0) if which == "add_mul" else (11.0, 4.0)
+    size = (8.0, 2.8) if which == "add_mul" else (9.5, 3.6)
     return Explorer(m, controls, figsize=size, status=lambda m: m.status())
 
 
@@ -974,7 +1032,7 @@ def paths_explorer() -> Explorer:
         "width": _slider(widgets.IntSlider, "width", m.width, *m.WIDTH_RANGE, 1),
         "depth": _slider(widgets.IntSlider, "depth", m.depth, *m.DEPTH_RANGE, 1),
     }
-    return Explorer(m, controls, figsize=(8.0, 3.6), status=lambda m: (
+    return Explorer(m, controls, figsize=(7.5, 3.4), status=lambda m: (
         f"{m.counts['paths']:,} paths; the DP needs {m.counts['dp_mults']:,} multiplications, "
         f"enumerating paths {m.counts['naive_mults']:,}"))
 
@@ -1022,7 +1080,7 @@ def zhou_trainer() -> Explorer:
         "reset": widgets.Button(description="Reset"),
     }
     actions = {"train": lambda m: m.train(), "step": lambda m: m.step(), "reset": lambda m: m.reset()}
-    return Explorer(m, controls, actions, figsize=(11.0, 3.4), status=lambda m: m.status())
+    return Explorer(m, controls, actions, figsize=(9.5, 3.4), status=lambda m: m.status())
 
 
 def playground() -> Explorer:
@@ -1045,4 +1103,4 @@ def playground() -> Explorer:
         "reset": widgets.Button(description="Reset"),
     }
     actions = {"train": lambda m: m.train(), "step": lambda m: m.step(), "reset": lambda m: m.reset()}
-    return Explorer(m, controls, actions, figsize=(9.0, 3.6), status=lambda m: m.status())
+    return Explorer(m, controls, actions, figsize=(8.5, 3.4), status=lambda m: m.status())

@@ -1,5 +1,6 @@
 """The repository itself: README's test command is what CI runs; code is clean; notebooks stripped."""
 
+import os
 import re
 import shutil
 import subprocess
@@ -22,6 +23,29 @@ def test_readme_gives_exactly_two_commands():
     assert len(commands) == 2, commands
     assert "jupyter lab" in commands[0]
     assert "pytest" in commands[1]
+
+
+def jupyter_lab_arguments(command: str) -> list[str]:
+    """The arguments README's first command passes to ``jupyter lab``, as the shell expands them."""
+    before, found, rest = command.partition(".venv/bin/jupyter lab ")
+    assert found, command
+    shell = subprocess.run(["bash", "-c", f"printf '%s\\n' {rest}"], cwd=ROOT, capture_output=True,
+                           text=True, check=True)
+    return shell.stdout.splitlines()
+
+
+def test_readme_opens_the_whole_repository_with_00_first(monkeypatch):
+    # jupyter_server's own parser decides what the server's root is and what it opens.
+    from jupyter_server.serverapp import ServerApp
+
+    arguments = jupyter_lab_arguments(readme_commands()[0])
+    monkeypatch.chdir(ROOT)  # the README's commands run from the repository folder
+    app = ServerApp()
+    app.parse_command_line(arguments)
+    assert Path(app.root_dir).resolve() == ROOT
+    assert Path(app.file_to_run) == ROOT / "notebooks" / "00_start_here.ipynb"
+    # As root JupyterLab refuses to start without --allow-root; the command adds it then only.
+    assert ("--allow-root" in arguments) == (os.geteuid() == 0)
 
 
 def test_ci_runs_readme_test_command_verbatim():

@@ -5,7 +5,10 @@ No kernel is needed; the figures are drawn with Agg (tests/conftest.py)."""
 
 import base64
 import math
+import re
+import warnings
 
+import matplotlib.text
 import numpy as np
 import pytest
 
@@ -251,9 +254,11 @@ def test_trainer_buttons_grow_the_history_and_reset_restores_the_seeded_start():
     explorer.controls["train"].click()
     before = assert_redrawn(explorer, before)
     assert len(m.E) == 32 and m.E[-1] < m.E[0]
-    explorer.controls["mode"].value = "accumulated"
+    trained = m.net.error(m.X, m.y)
+    explorer.controls["mode"].value = "accumulated"  # a fresh curve, from the same net
+    assert m.E == [trained] and m.updates == [0]
     explorer.controls["train"].click()
-    assert len(m.E) == 62 and m.updates[-1] == 31 * 17 + 30  # accumulated: one per epoch
+    assert len(m.E) == 31 and m.updates[-1] == 30  # accumulated: one update per epoch
 
     explorer.controls["reset"].click()
     assert_redrawn(explorer, before)
@@ -274,8 +279,12 @@ def test_trainer_is_reproducible_and_q_or_seed_start_again():
     a.set("seed", 4)
     assert len(a.E) == 1
     a.train(1)
-    a.set("eta", 0.3)  # η and mode change the training, not the net
-    assert len(a.E) == 2
+    v = a.net.v.copy()
+    a.set("eta", 0.3)  # η and mode change the training, not the net: a fresh curve from it
+    assert a.E == [a.net.error(a.X, a.y)] and np.array_equal(a.net.v, v)
+    a.train(2)
+    a.set("mode", "accumulated")
+    assert len(a.E) == 1 and a.E[0] == a.net.error(a.X, a.y)
 
 
 def test_trainer_shows_g_and_e_of_the_chosen_sample():
@@ -346,7 +355,7 @@ def test_trainer_blitted_picture_matches_a_full_draw():
             for child in ax.get_children():
                 child.set_animated(False)
         explorer.fig.canvas.draw()
-        full = np.asarray(explorer.fig.canvas.buffer_rgba()).astype(int)
+        full = np.asarray(explorer.fig.canvas.buffer_rgba())[:, :, :3].astype(int)
         differ = np.abs(shown - full).max(axis=2)
         # Only where a spine meets a tick may the drawing order shift a pixel's shade slightly.
         assert shown.shape == full.shape and (differ > 0).sum() <= 20 and differ.max() <= 16
@@ -406,7 +415,7 @@ def test_playground_divergence_stops_and_says_so():
     m.set("eta", 1e150)  # beyond the slider's range; the plain object accepts any η > 0
     explorer.controls["train"].click()
     assert m.diverged and m.diverged.startswith("Training diverged at step 1")
-    assert all(math.isfinite(loss) for loss in m.losses) and len(m.losses) == 1
+    assert all(math.isfinite(loss) for loss in m.losses) and len(m.losses) <= 2
     assert "diverged" in explorer.status.value
     with pytest.raises(ValueError, match="Press Reset"):
         m.train()
@@ -437,3 +446,71 @@ def test_each_explorer_keeps_one_figure_and_times_its_interactions():
     assert explorer.fig is fig and len(fig.axes) == n_axes
     assert len(explorer.out.outputs) == 1
     assert explorer.last_ms > 0
+
+
+@pytest.mark.parametrize("activation", ["relu", "leaky relu", "sigmoid", "tanh"])
+def test_playground_stops_when_the_loss_grows_far_past_its_start(activation):
+    # At the slider's largest η the loss jumps far above its start without ever becoming inf;
+    # that is divergence too, and training must stop and say so in the loss panel.
+    explorer = playground()
+    m = explorer.model
+    explorer.controls["activation"].value = activation
+    explorer.controls["eta"].value = 10 ** explorer.controls["eta"].max  # a log slider: max is the exponent
+    explorer.controls["steps"].value = 200
+    explorer.controls["train"].click()
+    assert m.diverged, (activation, max(m.losses) / m.losses[0])
+    step = len(m.losses) - 1
+    assert m.losses[-1] > m.DIVERGED_FACTOR * m.losses[0]  # the jump stays on the curve
+    assert max(m.losses[:-1]) <= m.DIVERGED_FACTOR * m.losses[0]  # it stopped at the first one
+    assert f"diverged at step {step}" in m.diverged and f"{m.losses[-1]:.4g}" in m.diverged
+    assert "diverged" in explorer.status.value
+    # The message sits inside the loss panel, and the loss axis is logarithmic.
+    a = m._artists
+    renderer = explorer.fig.canvas.get_renderer()
+    box, panel = a["message"].get_window_extent(renderer), a["ax_l"].get_window_extent(renderer)
+    assert a["message"].get_visible() and panel.x0 <= box.x0 and box.x1 <= panel.x1
+    assert a["ax_l"].get_yscale() == "log"
+    for text in (a["ax_l"].title, a["ax_b"].title):
+        assert not re.search(r"\d\.\d{5,}", text.get_text())  # :.4g, never 224 digits
+    with pytest.raises(ValueError, match="Press Reset"):
+        m.train()
+
+
+def test_playground_at_a_sensible_rate_does_not_stop():
+    m = PlaygroundModel(eta=0.5, steps=300)
+    m.train()
+    assert m.diverged is None and m.losses[-1] < m.losses[0]
+
+
+# --------------------------------------------------------------------------------------------
+# legible and sharp
+# --------------------------------------------------------------------------------------------
+
+FACTORIES = {"circuit": circuit_explorer, "neuron": lambda: circuit_explorer("neuron"),
+             "paths": paths_explorer, "activation": activation_explorer, "trainer": zhou_trainer,
+             "playground": playground}
+
+
+@pytest.mark.parametrize("name", list(FACTORIES))
+def test_explorer_text_is_at_least_10_pt_and_the_picture_has_2x_pixels(name):
+    import io
+
+    import PIL.Image
+
+    from bpcourse.widgets import DENSITY, SCREEN_DPI
+
+    with warnings.catch_warnings():
+        warnings.filterwarnings("error", message=".*[Gg]lyph .* missing from font")  # a box, not 好瓜
+        explorer = FACTORIES[name]()
+    fig = explorer.fig
+    # A figure inch is a CSS inch (96 px), so points on the figure are points on the page.
+    assert SCREEN_DPI == 96 and DENSITY >= 2
+    texts = [t for t in fig.findobj(matplotlib.text.Text) if t.get_visible() and t.get_text().strip()]
+    assert texts
+    small = {t.get_text(): t.get_fontsize() for t in texts if t.get_fontsize() < 10}
+    assert not small, small
+    (output,) = explorer.out.outputs
+    png = PIL.Image.open(io.BytesIO(base64.b64decode(output["data"]["image/png"])))
+    shown = output["metadata"]["image/png"]
+    assert png.width >= 2 * shown["width"] and png.height >= 2 * shown["height"]
+    assert shown["width"] == round(fig.get_figwidth() * 96)
