@@ -1,11 +1,18 @@
-"""The explorers in a real browser: JupyterLab + Debian's chromium, driven by playwright.
+"""The course in a real browser: JupyterLab + Debian's chromium, driven by playwright.
 
-Starts JupyterLab on 127.0.0.1 (a free port, a random token, temporary config/runtime/data
-folders, a temporary copy of notebooks/08_explorers.ipynb), opens the notebook, runs it with
-Run ▸ Run All Cells, waits until every explorer has drawn its figure, moves the activation
-explorer's x slider with the keyboard and checks that the figure was redrawn. A screenshot is
-saved in the test's temporary folder (``explorers.png``). The server is always stopped.
+Starts JupyterLab the way README's first command does (its own arguments, read from README.md),
+on a temporary copy of the course (notebooks/, exercises/, solutions/), plus what a test needs:
+127.0.0.1, a free port, a random token, temporary config/runtime/data folders, --allow-root. Then:
 
+1. it opens the page README's command opens (00_start_here), goes up to the server root in the
+   file browser, into exercises/, opens ex01_gates.ipynb, runs its grading cell and reads the
+   verdict it prints;
+2. with a device scale factor of 2 (a retina screen) it opens 08_explorers, runs it
+   (Run ▸ Run All Cells), waits until every explorer has drawn, checks that each figure has at least
+   twice as many pixels across as it takes on the page, moves the activation explorer's x slider
+   with the keyboard and checks that the figure was redrawn.
+
+Screenshots are saved in the test's temporary folder. The server is always stopped.
 Without chromium or playwright the test skips, except in CI (the ``CI`` variable is set), where
 ``.ci/run`` installs chromium and a missing browser is a failure.
 """
@@ -23,16 +30,18 @@ import urllib.request
 from pathlib import Path
 
 import pytest
+from test_repo import jupyter_lab_arguments, readme_commands
 
 ROOT = Path(__file__).resolve().parents[1]
-NOTEBOOK = ROOT / "notebooks" / "08_explorers.ipynb"
+EXPLORERS = "notebooks/08_explorers.ipynb"
+EXERCISE = "exercises/ex01_gates.ipynb"
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync", "--no-first-run"]
 N_EXPLORERS = 6  # cells of 08_explorers that open an explorer (two circuits, paths, activation, ...)
 
 
-@pytest.fixture
+@pytest.fixture(scope="module")
 def sync_playwright():
     """Playwright's sync_playwright, or skip (fail in CI) saying what is missing. Listed before
     the server fixture, so that a machine without a browser does not start JupyterLab at all."""
@@ -56,12 +65,16 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-@pytest.fixture
-def jupyterlab(tmp_path):
-    """A JupyterLab server on a copy of 08_explorers.ipynb; yields (base url, token)."""
-    notebooks = tmp_path / "notebooks"
-    notebooks.mkdir()
-    shutil.copy(NOTEBOOK, notebooks)
+@pytest.fixture(scope="module")
+def jupyterlab(tmp_path_factory):
+    """JupyterLab started with README's arguments on a copy of the course; yields (base url,
+    token, the page README's command opens). One server for the module's tests."""
+    tmp_path = tmp_path_factory.mktemp("jupyterlab")
+    course = tmp_path / "course"
+    for folder in ("notebooks", "exercises", "solutions"):
+        shutil.copytree(ROOT / folder, course / folder, ignore=shutil.ignore_patterns(".ipynb_checkpoints"))
+    readme_arguments = jupyter_lab_arguments(readme_commands()[0])
+    opened = next(a for a in readme_arguments if a.endswith(".ipynb"))
     config = tmp_path / "config"
     (config / "labconfig").mkdir(parents=True)
     # No "would you like news?" pop-up over the notebook.
@@ -73,10 +86,11 @@ def jupyterlab(tmp_path):
     env.pop("MPLBACKEND", None)  # the kernel must use the inline backend, as a student's does
     port, token = free_port(), secrets.token_hex(16)
     log = open(tmp_path / "jupyterlab.log", "w")
+    extra = ["--allow-root"] if "--allow-root" not in readme_arguments else []
     server = subprocess.Popen(
-        [sys.executable, "-m", "jupyterlab", "--no-browser", "--ip=127.0.0.1", f"--port={port}",
-         f"--IdentityProvider.token={token}", "--allow-root", f"--ServerApp.root_dir={notebooks}"],
-        cwd=notebooks, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+        [sys.executable, "-m", "jupyterlab", *readme_arguments, *extra, "--no-browser", "--ip=127.0.0.1",
+         f"--port={port}", f"--IdentityProvider.token={token}"],
+        cwd=course, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
     )
     base = f"http://127.0.0.1:{port}"
     try:
@@ -91,7 +105,7 @@ def jupyterlab(tmp_path):
                     output = (tmp_path / "jupyterlab.log").read_text()[-3000:]
                     pytest.fail(f"JupyterLab did not start:\n{output}")
                 time.sleep(0.25)
-        yield base, token
+        yield base, token, opened
     finally:
         server.terminate()  # the server shuts its kernels down on SIGTERM
         try:
@@ -106,30 +120,79 @@ def jupyterlab(tmp_path):
         log.close()
 
 
-def test_explorers_render_and_respond_in_jupyterlab(sync_playwright, jupyterlab, tmp_path):
-    base, token = jupyterlab
-    screenshot = tmp_path / "explorers.png"
+KERNEL_IDLE = "document.body.innerText.includes('| Idle')"  # JupyterLab's status bar
+
+
+def open_ready(page, base: str, token: str, workspace: str, path: str) -> None:
+    """Open ``path`` in a workspace of its own (tests share one server) and wait for its kernel."""
+    page.goto(f"{base}/lab/workspaces/{workspace}/tree/{path}?token={token}")
+    page.wait_for_selector(".jp-NotebookPanel:not(.lm-mod-hidden) .jp-Cell", timeout=45_000)
+    page.wait_for_function(KERNEL_IDLE, timeout=45_000)
+
+
+def test_course_opens_at_the_root_and_grades_an_exercise(sync_playwright, jupyterlab, tmp_path):
+    base, token, opened = jupyterlab
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         page = browser.new_page(viewport={"width": 1400, "height": 1000})
         try:
-            page.goto(f"{base}/lab/tree/{NOTEBOOK.name}?token={token}")
-            page.wait_for_selector(".jp-Notebook .jp-Cell", timeout=45_000)
-            kernel_idle = "document.body.innerText.includes('| Idle')"  # the status bar
-            page.wait_for_function(kernel_idle, timeout=45_000)
+            open_ready(page, base, token, "grading", opened)
+            assert page.locator(".jp-Notebook").first.is_visible()
+            # The file browser: up to the server root, then exercises/ and the notebook.
+            page.locator(".jp-BreadCrumbs-home").first.click()
+            listing = page.locator(".jp-DirListing-content")
+            listing.get_by_text("exercises", exact=True).wait_for(timeout=10_000)
+            assert listing.get_by_text("solutions", exact=True).count() == 1
+            listing.get_by_text("exercises", exact=True).dblclick()
+            listing.get_by_text(Path(EXERCISE).name, exact=True).dblclick()
+            tab = page.locator(".lm-TabBar-tab.lm-mod-current", has_text=Path(EXERCISE).name)
+            tab.wait_for(timeout=30_000)
+            page.wait_for_function(KERNEL_IDLE, timeout=45_000)
+            notebook = page.locator(".jp-NotebookPanel:not(.lm-mod-hidden)")
+            grade_cell = notebook.locator(".jp-CodeCell", has_text="grade_this_notebook()")
+            notebook.locator(".jp-CodeCell").first.wait_for(timeout=10_000)
+            if grade_cell.count() == 0:
+                pytest.skip(f"opened {EXERCISE} from the file browser; it has no grading cell yet")
+            grade_cell.last.locator(".jp-InputArea-editor").click()
+            page.keyboard.press("Shift+Enter")
+            output = grade_cell.last.locator(".jp-OutputArea")
+            output.get_by_text("Grading ex01_gates.ipynb").wait_for(timeout=30_000)
+            page.wait_for_function(KERNEL_IDLE, timeout=90_000)
+            text = output.inner_text()
+            assert "Traceback" not in text and "the grader stopped" not in text, text
+            assert len(text.strip().splitlines()) > 2, text  # the table of tasks, not just the header
+        finally:
+            page.screenshot(path=str(tmp_path / "grading.png"))
+            browser.close()
 
+
+def test_explorers_render_sharp_and_respond_in_jupyterlab(sync_playwright, jupyterlab, tmp_path):
+    base, token, _ = jupyterlab
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        page = browser.new_page(viewport={"width": 1400, "height": 1000}, device_scale_factor=2)
+        try:
+            open_ready(page, base, token, "explorers", EXPLORERS)
             page.locator(".lm-MenuBar-itemLabel", has_text="Run").first.click()
             page.locator(".lm-Menu-itemLabel", has_text="Run All Cells").first.click()
             # Every explorer draws its figure as an <img> inside its Output widget.
-            page.wait_for_function(
-                f"document.querySelectorAll('.jp-OutputArea .widget-output img').length >= {N_EXPLORERS}",
-                timeout=60_000)
-            page.wait_for_function(kernel_idle, timeout=30_000)
+            images = ".jp-OutputArea .widget-output img"
+            page.wait_for_function(f"document.querySelectorAll('{images}').length >= {N_EXPLORERS}",
+                                   timeout=60_000)
+            page.wait_for_function(KERNEL_IDLE, timeout=30_000)
             text = page.inner_text("body")
             assert "Error displaying widget" not in text
             assert "Loading widget" not in text
             errors = page.locator('.jp-OutputArea-output[data-mime-type="application/vnd.jupyter.stderr"]')
             assert errors.count() == 0, errors.first.inner_text()  # tracebacks are shown as stderr
+
+            # Sharp on a 2x screen: at least two image pixels per CSS pixel across.
+            sizes = page.eval_on_selector_all(images, """imgs => imgs.map(i => [i.naturalWidth,
+                i.getBoundingClientRect().width, i.naturalHeight, i.getBoundingClientRect().height])""")
+            assert len(sizes) >= N_EXPLORERS
+            for natural_w, shown_w, natural_h, shown_h in sizes:
+                assert shown_w > 100 and natural_w >= 2 * shown_w - 1, sizes
+                assert natural_h >= 2 * shown_h - 1, sizes
 
             cell = page.locator(".jp-CodeCell", has_text="act = activation_explorer()")
             slider = cell.locator(".widget-hslider", has=page.locator(".widget-label", has_text="x")).first
@@ -144,9 +207,9 @@ def test_explorers_render_and_respond_in_jupyterlab(sync_playwright, jupyterlab,
                 time.sleep(0.2)
             assert picture.get_attribute("src") != before_src, "the figure was not redrawn"
             assert (before_readout, slider.locator(".widget-readout").inner_text()) == ("1.00", "1.15")
-            page.wait_for_function(kernel_idle, timeout=30_000)
+            page.wait_for_function(KERNEL_IDLE, timeout=30_000)
             cell.scroll_into_view_if_needed()
+            page.screenshot(path=str(tmp_path / "explorers.png"))
         finally:
-            page.screenshot(path=str(screenshot))
             browser.close()
-    assert screenshot.stat().st_size > 10_000
+    assert (tmp_path / "explorers.png").stat().st_size > 10_000
