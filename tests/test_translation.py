@@ -103,6 +103,7 @@ TRANSLATED = {
     "ex04_zhou_bp",
     "ex05_sympy_derivation",
     "ex08_new_layers",
+    "ex09_staged_circuit",
 }
 NOT_YET_TRANSLATED = set(STEMS) - TRANSLATED
 
