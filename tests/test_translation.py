@@ -246,3 +246,14 @@ def test_the_translation_uses_zhous_terms(stem):
     for entry in polib.pofile(str(translate.catalogue_path(ROOT, stem))).translated_entries():
         for wrong, right in NOT_ZHOUS.items():
             assert wrong not in entry.msgstr, f"{stem}: '{wrong}' for Zhou's '{right}': {entry.msgstr[:60]}"
+
+
+def test_readme_chinese_section_opens_the_chinese_edition_and_runs_the_same_tests():
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    section = text.split("## 简体中文", 1)[1].split("\n## ", 1)[0]
+    open_cmd, test_cmd = re.findall(r"```bash\n(.+?)\n```", section, flags=re.S)
+    english = text.split("## Two commands", 1)[1].split("\n## ", 1)[0]
+    en_open, en_test = re.findall(r"```bash\n(.+?)\n```", english, flags=re.S)
+    assert open_cmd == en_open.replace("notebooks/00_start_here.ipynb", "notebooks/zh/00_start_here.ipynb")
+    assert (ROOT / "notebooks" / "zh" / "00_start_here.ipynb").is_file()
+    assert test_cmd == en_test
