@@ -387,3 +387,31 @@ def _check_rates(eta, eta_hidden, where: str) -> tuple[float, float]:
     hint = " (a learning rate; the book suggests 0.1)"
     return (positive_number(eta, f"{where} eta", hint),
             positive_number(eta_hidden, f"{where} eta_hidden", hint))
+
+
+# --- regularisation (正则化), (5.17) ---------------------------------------------------------------
+
+
+def regularised_error(net: ZhouNet, X, Y, lam: float) -> float:
+    """E = λ (1/m) Σ_k E_k + (1 − λ) Σ_i w_i²  (5.17), where w_i runs over every connection weight
+    *and* threshold, as the book says. ``lam`` = λ in (0, 1]; λ = 1 is the plain error E (5.16).
+    X (m, d), Y (m, l) (or (m,) when l = 1)."""
+    lam = _check_lambda(lam, "regularised_error")
+    squares = sum(float(np.sum(p * p)) for p in net.params.values())
+    return lam * net.error(X, Y) + (1.0 - lam) * squares  # (5.17)
+
+
+def regularised_gradients(net: ZhouNet, X, Y, lam: float) -> dict[str, np.ndarray]:
+    """∂/∂(·) of (5.17): λ ∂E/∂(·) + 2(1 − λ)(·) for (·) in {'v', 'gamma', 'w', 'theta'}, shapes as
+    ``net.gradients``. A step of accumulated BP on (5.17) moves every parameter by −η times this."""
+    lam = _check_lambda(lam, "regularised_gradients")
+    grads = net.gradients(X, Y)
+    return {k: lam * grads[k] + 2.0 * (1.0 - lam) * p for k, p in net.params.items()}  # (5.17)
+
+
+def _check_lambda(lam, where: str) -> float:
+    hint = " (λ of (5.17), in (0, 1])"
+    x = real_number(lam, f"{where} lam", hint=hint)
+    if not 0.0 < x <= 1.0:
+        raise ValueError(f"{where} lam expected a number in (0, 1] (λ of (5.17)), got {lam!r}")
+    return x

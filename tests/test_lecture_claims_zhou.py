@@ -12,9 +12,9 @@ import numpy as np
 import pytest
 
 from bpcourse import symbolic
-from bpcourse.datasets import watermelon3
+from bpcourse.datasets import watermelon3, watermelon3a
 from bpcourse.gradcheck import numerical_gradient
-from bpcourse.zhou import ZhouNet, e_hidden, g_output
+from bpcourse.zhou import ZhouNet, e_hidden, g_output, regularised_gradients
 from bpcourse.zhou_figure import draw_zhou_network
 
 # --- 06_zhou_bp_derivation ------------------------------------------------------------------------
@@ -90,3 +90,162 @@ def test_06_symbolic_derive_holds_for_a_symbolic_number_of_outputs():
     assert steps and all(step.holds for step in steps)
     equations = {step.equation for step in steps}
     assert {"(5.9)", "(5.10)", "(5.11)", "(5.12)", "(5.13)", "(5.14)", "(5.15)"} <= equations
+
+
+# --- 07_standard_vs_accumulated_bp ----------------------------------------------------------------
+
+SEEDS, ETAS, EPOCHS = (0, 1, 2), (0.1, 0.9), 100  # 07 cell 1
+
+
+def _first_below(history, level, counts):
+    below = np.flatnonzero(np.array(history.E) < level)
+    return int(counts[below[0]]) if below.size else None
+
+
+@pytest.fixture(scope="module")
+def runs(melons):
+    """07 cell 3: standard BP for 100 epochs and accumulated BP for 1700 epochs from the same start."""
+    X, y = melons
+    out = {}
+    for eta in ETAS:
+        for seed in SEEDS:
+            net0 = ZhouNet(19, 5, 1, seed=seed)
+            std_net, acc_net = net0.copy(), net0.copy()
+            std = std_net.train(X, y, eta=eta, epochs=EPOCHS, mode="standard", seed=seed)
+            acc = acc_net.train(X, y, eta=eta, epochs=EPOCHS * 17, mode="accumulated")
+            out[eta, seed] = dict(std=std, acc=acc, std_net=std_net, acc_net=acc_net)
+    return out
+
+
+def test_07_runs_are_equal_in_updates(runs):
+    """07 cells 2-3: both runs make 1700 updates; standard BP 17 per epoch, accumulated BP 1."""
+    for r in runs.values():
+        assert r["std"].updates[-1] == r["acc"].updates[-1] == 1700
+        assert r["std"].updates[0] == 17 and r["acc"].updates[0] == 1
+
+
+def test_07_epochs_favour_standard_bp_updates_are_level(runs):
+    """07 cell 6: at 100 epochs standard BP is lower; below E = 0.1 accumulated BP needs > 10x the
+    epochs but updates within 20%; after 1700 updates the errors are within 15%."""
+    for (eta, _seed), r in runs.items():
+        std, acc = r["std"], r["acc"]
+        assert std[EPOCHS - 1] < acc[EPOCHS - 1]
+        assert 0.85 < std[-1] / acc[-1] < 1.15
+        if eta == 0.9:
+            ep_std, ep_acc = (_first_below(h, 0.1, range(1, len(h) + 1)) for h in (std, acc))
+            up_std, up_acc = (_first_below(h, 0.1, h.updates) for h in (std, acc))
+            assert ep_acc > 10 * ep_std
+            assert 1 / 1.2 < up_std / up_acc < 1.2
+
+
+def test_07_standard_bp_jagged_accumulated_smooth(runs):
+    """07 cell 8: standard BP's E rises in at least one epoch; accumulated BP's never does."""
+    for r in runs.values():
+        assert np.sum(np.diff([r["std"].E0, *r["std"].E]) > 0) >= 1
+        assert np.sum(np.diff([r["acc"].E0, *r["acc"].E]) > 0) == 0
+
+
+def test_07_accumulated_with_17_eta_lands_near_standard(runs, melons):
+    """07 cell 10: accumulated BP with 17η for 100 epochs is within a factor 1.5 of standard BP."""
+    X, y = melons
+    for (eta, seed), r in runs.items():
+        big = ZhouNet(19, 5, 1, seed=seed).train(X, y, eta=17 * eta, epochs=EPOCHS, mode="accumulated")
+        assert 1 / 1.5 < r["std"][-1] / big[-1] < 1.5
+
+
+def test_07_plateau_is_the_best_constant_and_eta_01_stays_on_it(runs, melons):
+    """07 cell 12: ½p(1−p) = 0.1246 with p = 8/17 is the smallest E of a constant answer; with
+    η = 0.1 both methods are within 0.01 of it after 1700 updates, ŷ near p, no melon called good;
+    accumulated BP is within 0.02 of it after 100 epochs for every η."""
+    X, y = melons
+    p = y.mean()
+    plateau = 0.5 * p * (1 - p)
+    assert p == 8 / 17 and abs(plateau - 0.1246) < 1e-4
+    c = np.linspace(0, 1, 10001)
+    E_const = 0.5 * (p * (1 - c) ** 2 + (1 - p) * c**2)
+    assert abs(c[np.argmin(E_const)] - p) < 1e-3 and abs(E_const.min() - plateau) < 1e-7
+    # the same number from the data, not from the formula: a constant answer p on every melon
+    assert np.isclose(0.5 * np.mean((p - y) ** 2), plateau)
+    for (eta, _seed), r in runs.items():
+        assert abs(r["acc"][EPOCHS - 1] - plateau) < 0.02
+        if eta == 0.1:
+            for method in ("std", "acc"):
+                assert abs(r[method][-1] - plateau) < 0.01
+                y_hat = r[f"{method}_net"].forward(X)[:, 0]
+                assert np.all(np.abs(y_hat - p) < 0.07) and np.all(y_hat < 0.5)
+
+
+SPLIT_TRAIN = np.array([1, 2, 3, 6, 7, 10, 14, 15, 16, 17]) - 1  # 07 cell 15: Zhou's 表4.2 split
+SPLIT_VALID = np.array([4, 5, 8, 9, 11, 12, 13]) - 1
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_07_early_stopping_on_the_validation_set(melons, seed):
+    """07 cells 15-16: training E keeps falling to 100% training accuracy at epoch 400, validation E
+    is smallest near epoch 100 and then rises; the early-stopped net is better on the validation set."""
+    X, y = melons
+    X_tr, y_tr, X_va, y_va = X[SPLIT_TRAIN], y[SPLIT_TRAIN], X[SPLIT_VALID], y[SPLIT_VALID]
+    assert y_tr.sum() == 5 and y_va.sum() == 3
+    net = ZhouNet(19, 5, 1, seed=seed)
+    E_va, best = [], (np.inf, None, 0)
+    for epoch in range(1, 401):
+        net.train(X_tr, y_tr, eta=0.5, epochs=1, mode="standard", seed=epoch)
+        E_va.append(net.error(X_va, y_va))
+        if E_va[-1] < best[0]:
+            best = (E_va[-1], net.copy(), epoch)
+    _, best_net, best_epoch = best
+    assert 50 <= best_epoch <= 200
+    assert E_va[-1] > best_net.error(X_va, y_va) + 0.02
+    assert best_net.accuracy(X_va, y_va) > net.accuracy(X_va, y_va)
+    assert net.accuracy(X_tr, y_tr) == 1.0 and net.error(X_tr, y_tr) < best_net.error(X_tr, y_tr)
+
+
+def test_07_regularisation_sweep(melons):
+    """07 cells 17-18: accumulated BP on (5.17), η = 0.9, 3000 epochs: λ = 0.999 shrinks Σw² several
+    times and lowers the validation error against λ = 1; λ = 0.99 pulls everything to 0 (ŷ = 0.5)."""
+    X, y = melons
+    X_tr, y_tr, X_va, y_va = X[SPLIT_TRAIN], y[SPLIT_TRAIN], X[SPLIT_VALID], y[SPLIT_VALID]
+    result = {}
+    for lam in (1.0, 0.999, 0.99):
+        net = ZhouNet(19, 5, 1, seed=0)
+        for _ in range(3000):
+            grads = regularised_gradients(net, X_tr, y_tr, lam)
+            for name, param in net.params.items():
+                param -= 0.9 * grads[name]
+        squares = sum(np.sum(param**2) for param in net.params.values())
+        result[lam] = (net.error(X_tr, y_tr), net.error(X_va, y_va), squares, net)
+    assert result[1.0][0] < 0.01 and result[1.0][0] < result[0.999][0]
+    assert result[0.999][1] < result[1.0][1] - 0.01
+    assert result[0.999][2] < result[1.0][2] / 3
+    assert result[0.99][2] < 0.01
+    np.testing.assert_allclose(result[0.99][3].forward(X)[:, 0], 0.5, atol=0.01)
+    assert abs(result[0.99][1] - 0.125) < 0.002
+
+
+def _wide_start(seed):
+    """07 cell 19: weights and thresholds uniform in (−5, 5), q = 2, for 西瓜数据集 3.0α."""
+    rng = np.random.default_rng(seed)
+    return ZhouNet.from_params(
+        rng.uniform(-5, 5, (2, 2)), rng.uniform(-5, 5, 2), rng.uniform(-5, 5, (2, 1)), rng.uniform(-5, 5, 1)
+    )
+
+
+def test_07_starts_end_in_different_valleys():
+    """07 cells 19-21: after 800 epochs starts 2, 3 are below E = 0.005 with every melon right; start 0
+    is near 0.074 with 14 of 17 right and fell by less than 0.01 in its last 400 epochs; start 1 is in
+    between; five times more epochs (4000) leave start 0 near 0.064, still 14 of 17 right."""
+    Xa, ya = watermelon3a()
+    finals = {}
+    for seed in range(4):
+        net = _wide_start(seed)
+        history = net.train(Xa, ya, eta=0.9, epochs=800, mode="standard", seed=seed)
+        finals[seed] = (history, net)
+    for seed in (2, 3):
+        assert finals[seed][0][-1] < 0.005 and finals[seed][1].accuracy(Xa, ya) == 1.0
+    h0, net0 = finals[0]
+    assert 0.06 < h0[-1] < 0.09 and round(net0.accuracy(Xa, ya) * 17) == 14 and h0[399] - h0[-1] < 0.01
+    assert finals[2][0][-1] < finals[1][0][-1] < h0[-1] + 0.01
+    assert min(finals, key=lambda s: finals[s][0][-1]) in (2, 3)
+    net0 = _wide_start(0)
+    longer = net0.train(Xa, ya, eta=0.9, epochs=4000, mode="standard", seed=0)
+    assert 0.062 < longer[-1] < 0.066 and round(net0.accuracy(Xa, ya) * 17) == 14
