@@ -46,7 +46,6 @@ from bpcourse.grading.spec import (
     _short,
     task_rng,
 )
-from bpcourse.translate import LANGUAGE_CELL
 
 MAX_NOTEBOOK_BYTES = 20_000_000  # a submission larger than this is not read
 MAX_REPLY_BYTES = 50_000_000  # one reply from the sandbox; longer ones are dropped
@@ -200,6 +199,16 @@ class Step:
     task: str | None = None  # the test grade_id this student cell is graded by
 
 
+def _is_language_cell(source: str) -> bool:
+    """The Chinese edition's first cell (bpcourse.translate.LANGUAGE_CELL, imported only when a cell
+    looks like it: that module pulls in nbformat, seconds of start-up for every grading run)."""
+    if not (source.startswith("import bpcourse") and "set_language" in source):
+        return False
+    from bpcourse.translate import LANGUAGE_CELL
+
+    return source == LANGUAGE_CELL
+
+
 def _is_grade_call(source: str) -> bool:
     return "grade_this_notebook(" in source
 
@@ -225,7 +234,7 @@ def assemble(cells: list[dict], solution: dict) -> tuple[list[Step], list[str]]:
         elif isinstance(gid, str) and any(_nbgrader(c).get("grade_id") == gid for c in sol_cells):
             if not _nbgrader(cell).get("solution"):
                 anchor = gid  # a locked or test cell of the exercise: never run from the submission
-        elif cell.get("cell_type") == "code" and _source(cell) == LANGUAGE_CELL:
+        elif cell.get("cell_type") == "code" and _is_language_cell(_source(cell)):
             edition.append(_source(cell))  # the Chinese edition's own first cell, not the student's
         elif cell.get("cell_type") == "code" and _source(cell).strip() and not _is_grade_call(_source(cell)):
             extras.setdefault(anchor, []).append(_source(cell))
@@ -246,7 +255,10 @@ def assemble(cells: list[dict], solution: dict) -> tuple[list[Step], list[str]]:
     steps = [Step("the Chinese edition's language cell", s, False) for s in edition[:1]]
     steps += [Step(f"your extra cell {k + 1} (before the first exercise cell)", s, True)
               for k, s in enumerate(extras.get(None, []))]
-    for cell in sol_cells:
+    # Locked cells after the last solution cell only show results (plots, printed tables); the
+    # probes never need them, so they are not run.
+    last = max((k for k, c in enumerate(sol_cells) if _nbgrader(c).get("solution")), default=len(sol_cells))
+    for index, cell in enumerate(sol_cells):
         nbg = _nbgrader(cell)
         gid = nbg.get("grade_id")
         if cell.get("cell_type") == "code":
@@ -261,7 +273,7 @@ def assemble(cells: list[dict], solution: dict) -> tuple[list[Step], list[str]]:
                 else:
                     notes.append(f"your cell '{gid}' is missing (deleted?); its task can only pass if you "
                                  "defined the same names in another cell")
-            elif not _is_grade_call(_source(cell)):
+            elif not _is_grade_call(_source(cell)) and index < last:
                 steps.append(Step(f"the exercise's cell '{gid}'", _source(cell), False))
         for k, src in enumerate(extras.get(gid, []) if gid else []):
             steps.append(Step(f"your extra cell {k + 1} after '{gid}'", src, True))
@@ -285,6 +297,18 @@ def sandbox_available() -> bool:
     except (OSError, subprocess.SubprocessError):
         return False
     return ok.returncode == 0
+
+
+@cache
+def _font_cache() -> list[Path]:
+    """matplotlib's font list, built once in the grader's own cache folder, as matplotlib does."""
+    try:
+        import matplotlib
+        from matplotlib import font_manager  # noqa: F401 - builds the font list if it is missing
+
+        return sorted(Path(matplotlib.get_cachedir()).glob("fontlist-*.json"))
+    except Exception:  # no matplotlib, or no cache folder: each sandbox builds its own
+        return []
 
 
 def _package_dir() -> Path:
@@ -565,7 +589,9 @@ def grade_submission(path: Path, solutions: dict, timeout: float, secret: str, s
         mine = "\n".join(s.source for s in steps if s.student)
         touched = sorted({why for token, why in SUSPICIOUS.items() if token in mine})
         scratch = tmp / "scratch"
-        scratch.mkdir()
+        (scratch / ".matplotlib").mkdir(parents=True)
+        for font_list in _font_cache():  # saves matplotlib seconds of scanning fonts per submission
+            shutil.copyfile(font_list, scratch / ".matplotlib" / font_list.name)
         _run(result, spec, steps, scratch, timeout, secret, Path(path).name, sandbox)
         if touched:
             result.notes.append("for the lecturer (informational): the student's code " + "; ".join(touched))

@@ -121,7 +121,7 @@ def _probe_e(rng):
     for q, l in [(3, 3), (4, 2), (int(rng.integers(2, 6)), int(rng.integers(1, 6)))]:
         b = sigmoid(rng.normal(size=q))
         cases.append([b, rng.uniform(size=(q, l)), rng.normal(scale=0.2, size=l)])
-    return Probe("return [hidden_gradient(b.copy(), w.copy(), g.copy()) for b, w, g in args]", cases)
+    return Probe("return [catch(hidden_gradient, b.copy(), w.copy(), g.copy()) for b, w, g in args]", cases)
 
 
 def _judge_e(got, cases):
