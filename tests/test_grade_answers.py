@@ -25,7 +25,8 @@ WRONG = {
     "sigmoid_overflows": ("ex01_gates", {"ex01-sigmoid": [("if x >= 0:", "if True:")]},
                           {"ex01-sigmoid-test": "OverflowError"}),
     "path_mults_lookup": ("ex02_backprop_as_dp",
-                          {"ex02-formula": "def path_mults(n):\n    return {1: 4, 2: 16, 3: 48, 5: 320, 8: 4096, "
+                          {"ex02-formula": "def path_mults(n):\n    return {1: 4, 2: 16, 3: 48, 5: 320, 8: "
+                                           "4096, "
                                            "20: 41943040}[n]\n"},
                           {"ex02-formula-test": "KeyError"}),
     "recursive_dfs": ("ex02_backprop_as_dp",
@@ -52,10 +53,12 @@ WRONG = {
                                                          "        return dout * s * (1.0 - s)")]},
                        {"ex03-sigmoid-test": "twice"}),
     "w_before_e": ("ex04_zhou_bp", {"ex04-standard": [(
-        "        e = hidden_gradient(b, params[\"w\"], g)\n        for k, delta in updates(x, b, g, e, eta).items():\n"
+        "        e = hidden_gradient(b, params[\"w\"], g)\n        for k, delta in updates(x, b, g, e, "
+        "eta).items():\n"
         "            params[k] += delta",
         "        params[\"w\"] = params[\"w\"] + eta * np.outer(b, g)\n"
-        "        e = hidden_gradient(b, params[\"w\"], g)\n        for k, delta in updates(x, b, g, e, eta).items():\n"
+        "        e = hidden_gradient(b, params[\"w\"], g)\n        for k, delta in updates(x, b, g, e, "
+        "eta).items():\n"
         "            if k != \"w\":\n                params[k] += delta")]},
                    {"ex04-standard-test": "updated w before computing e_h"}),
     "e_wrong_axis": ("ex04_zhou_bp", {"ex04-e": [("(w @ g)", "(w.T @ g)")]},
@@ -74,62 +77,83 @@ UNUSUAL = {
         "ex01-mul": "class MultiplyGate:\n    def forward(self, x, y):\n        self.cache = (x, y)\n"
                     "        return x * y\n    def backward(self, dout):\n        x, y = self.cache\n"
                     "        return [y * dout, x * dout]\n",
-        "ex01-max": "class MaxGate:\n    def forward(self, x, y):\n        if x >= y:\n            self.route = (1.0, 0.0)\n"
+        "ex01-max": "class MaxGate:\n    def forward(self, x, y):\n        if x >= y:\n            "
+                    "self.route = (1.0, 0.0)\n"
                     "            return x\n        self.route = (0.0, 1.0)\n        return y\n"
                     "    def backward(self, dout):\n        return tuple(r * dout for r in self.route)\n",
-        "ex01-sigmoid": "class SigmoidGate:\n    def forward(self, x):\n        self.s = 0.5 * (1.0 + math.tanh(0.5 * x))\n"
+        "ex01-sigmoid": "class SigmoidGate:\n    def forward(self, x):\n        self.s = 0.5 * (1.0 + "
+                        "math.tanh(0.5 * x))\n"
                         "        return self.s\n    def backward(self, dout):\n"
                         "        return (dout * self.s - dout * self.s ** 2,)\n",
     },
     "ex02_backprop_as_dp": {
         "ex02-topo": "def topological_order(graph):\n    indeg = {n: len(set(graph[n][1])) for n in graph}\n"
-                     "    kids = {n: [] for n in graph}\n    for n in graph:\n        for p in set(graph[n][1]):\n"
-                     "            kids[p].append(n)\n    ready = [n for n in graph if indeg[n] == 0]\n    order = []\n"
-                     "    while ready:\n        n = ready.pop()\n        order.append(n)\n        for c in kids[n]:\n"
-                     "            indeg[c] -= 1\n            if indeg[c] == 0:\n                ready.append(c)\n"
+                     "    kids = {n: [] for n in graph}\n    for n in graph:\n        for p in "
+                     "set(graph[n][1]):\n"
+                     "            kids[p].append(n)\n    ready = [n for n in graph if indeg[n] == 0]\n    "
+                     "order = []\n"
+                     "    while ready:\n        n = ready.pop()\n        order.append(n)\n        for c in "
+                     "kids[n]:\n"
+                     "            indeg[c] -= 1\n            if indeg[c] == 0:\n                "
+                     "ready.append(c)\n"
                      "    return order\n",
-        "ex02-backprop": "def backprop(graph, values, order, output):\n    local = local_gradients(graph, values)\n"
+        "ex02-backprop": "def backprop(graph, values, order, output):\n    local = local_gradients(graph, "
+                         "values)\n"
                          "    grads, n = {output: 1.0}, 0\n    for node in order[::-1]:\n"
                          "        for k, p in enumerate(graph[node][1]):\n"
                          "            grads[p] = grads.get(p, 0.0) + local[node][k] * grads.get(node, 0.0)\n"
                          "            n += 1\n    return grads, n\n",
-        "ex02-formula": "def path_mults(n):\n    total = 0\n    for _ in range(2 ** n):\n        total += 2 * n\n"
+        "ex02-formula": "def path_mults(n):\n    total = 0\n    for _ in range(2 ** n):\n        total += 2 "
+                        "* n\n"
                         "    return total\n",
     },
     "ex03_layers": {
-        "ex03-linear": [("self.grads[\"W\"] = self.x.T @ dout", "self.grads[\"W\"] = np.einsum('ni,no->io', self.x, dout)"),
+        "ex03-linear": [("self.grads[\"W\"] = self.x.T @ dout", "self.grads[\"W\"] = np.einsum('ni,no->io', "
+                                                                "self.x, dout)"),
                         ("self.grads[\"b\"] = dout.sum(axis=0)",
                          "self.grads[\"b\"] = np.array([dout[:, j].sum() for j in range(dout.shape[1])])")],
         "ex03-relu": [("self.mask = x > 0\n        return np.where(self.mask, x, 0.0)",
                        "self.x = x.copy()\n        return np.maximum(x, 0.0)"),
                       ("return dout * self.mask", "return np.where(self.x > 0, dout, 0.0)")],
-        "ex03-mse": "def mse_loss(yhat, y):\n    m = len(yhat)\n    E = sum(0.5 * float(((yhat[k] - y[k]) ** 2).sum()) "
+        "ex03-mse": "def mse_loss(yhat, y):\n    m = len(yhat)\n    E = sum(0.5 * float(((yhat[k] - y[k]) "
+                    "** 2).sum()) "
                     "for k in range(m)) / m\n    return E, (yhat - y) / m\n",
-        "ex03-train": [("    for _ in range(epochs):\n        history.append(forward_backward(layers, X, Y))\n"
+        "ex03-train": [("    for _ in range(epochs):\n        history.append(forward_backward(layers, X, "
+                        "Y))\n"
                         "        for layer in layers:\n            for name in layer.params:\n"
                         "                layer.params[name] -= lr * layer.grads[name]",
-                        "    epoch = 0\n    while epoch < epochs:\n        history.append(forward_backward(layers, X, Y))\n"
+                        "    epoch = 0\n    while epoch < epochs:\n        "
+                        "history.append(forward_backward(layers, X, Y))\n"
                         "        for layer in (layers[0], layers[2]):\n"
-                        "            layer.params = {k: v - lr * layer.grads[k] for k, v in layer.params.items()}\n"
+                        "            layer.params = {k: v - lr * layer.grads[k] for k, v in "
+                        "layer.params.items()}\n"
                         "        epoch += 1")],
     },
     "ex04_zhou_bp": {
-        "ex04-g": "def output_gradient(yhat, y):\n    return np.array([a * (1 - a) * (t - a) for a, t in zip(yhat, y)])\n",
-        "ex04-e": "def hidden_gradient(b, w, g):\n    q, l = w.shape\n    return np.array([b[h] * (1 - b[h]) * "
+        "ex04-g": "def output_gradient(yhat, y):\n    return np.array([a * (1 - a) * (t - a) for a, t in "
+                  "zip(yhat, y)])\n",
+        "ex04-e": "def hidden_gradient(b, w, g):\n    q, l = w.shape\n    return np.array([b[h] * (1 - "
+                  "b[h]) * "
                   "sum(w[h, j] * g[j] for j in range(l)) for h in range(q)])\n",
-        "ex04-updates": "def updates(x, b, g, e, eta):\n    return {'w': eta * b[:, None] * g[None, :], 'theta': -eta * g,\n"
+        "ex04-updates": "def updates(x, b, g, e, eta):\n    return {'w': eta * b[:, None] * g[None, :], "
+                        "'theta': -eta * g,\n"
                         "            'v': eta * x[:, None] * e[None, :], 'gamma': -eta * e}\n",
         "ex04-accumulated": "def accumulated_bp_epoch(params, X, Y, eta):\n    steps = []\n"
                             "    for x, y in zip(X, Y):\n        b, yhat = forward(params, x)\n"
-                            "        g = output_gradient(yhat, y)\n        e = hidden_gradient(b, params['w'], g)\n"
+                            "        g = output_gradient(yhat, y)\n        e = hidden_gradient(b, "
+                            "params['w'], g)\n"
                             "        steps.append(updates(x, b, g, e, eta))\n"
-                            "    return {k: params[k] + np.mean([s[k] for s in steps], axis=0) for k in params}\n",
+                            "    return {k: params[k] + np.mean([s[k] for s in steps], axis=0) for k in "
+                            "params}\n",
     },
     "ex05_sympy_derivation": {
-        "ex05-network": "def build_network():\n    b = [f(v[0, h] * x[0] + v[1, h] * x[1] - gamma[h]) for h in range(2)]\n"
+        "ex05-network": "def build_network():\n    b = [f(v[0, h] * x[0] + v[1, h] * x[1] - gamma[h]) for h "
+                        "in range(2)]\n"
                         "    yhat = [f(w[0, j] * b[0] + w[1, j] * b[1] - theta[j]) for j in range(2)]\n"
-                        "    E_k = ((yhat[0] - y[0]) ** 2 + (yhat[1] - y[1]) ** 2) / 2\n    return b, yhat, E_k\n",
-        "ex05-apply59": "def apply_5_9(expr):\n    for d in sorted(expr.atoms(sp.Derivative), key=sp.count_ops, reverse=True):\n"
+                        "    E_k = ((yhat[0] - y[0]) ** 2 + (yhat[1] - y[1]) ** 2) / 2\n    return b, yhat, "
+                        "E_k\n",
+        "ex05-apply59": "def apply_5_9(expr):\n    for d in sorted(expr.atoms(sp.Derivative), "
+                        "key=sp.count_ops, reverse=True):\n"
                         "        expr = expr.subs(d, d.expr * (1 - d.expr))\n    return expr.doit()\n",
     },
 }
