@@ -15,6 +15,7 @@ import pytest
 
 from bpcourse.grade import grade
 from bpcourse.grading import exercises
+from bpcourse.grading.engine import sandbox_available
 
 ROOT = Path(__file__).resolve().parents[1]
 SOLUTIONS = ROOT / "solutions"
@@ -343,3 +344,32 @@ def test_command_line_exit_codes(tmp_path, capsys):
     assert "--timeout must be a positive number" in err
     assert f"no notebooks found in {tmp_path / 'empty'}" in err
     assert "does not exist" in err
+
+
+def test_grade_this_notebook_from_inside_a_kernel(tmp_path):
+    """The notebooks' last cell works whatever PATH and the working folder are: it finds the
+    notebook from Jupyter's JPY_SESSION_NAME (else the single exercise file in the folder), runs
+    the grader with this Python, prints the table, and never writes the notebook."""
+    nb = tmp_path / "ex01_gates.ipynb"
+    nb.write_bytes((SOLUTIONS / "ex01_gates.ipynb").read_bytes())
+    digest = hashlib.sha256(nb.read_bytes()).hexdigest()
+    code = "from bpcourse.grade import grade_this_notebook\ngrade_this_notebook(timeout=20)\n"
+    env = {"PATH": "/nonexistent", "PYTHONPATH": str(ROOT),
+           "JPY_SESSION_NAME": "some/folder/ex01_gates.ipynb"}
+    run = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, env=env, capture_output=True, text=True,
+                         timeout=300)
+    assert "save the notebook first" in run.stdout and "(100%)" in run.stdout, (run.stdout, run.stderr)
+    assert "bubblewrap is not available" not in run.stdout or not sandbox_available()  # PATH does not matter
+    # No session name: the one exercise notebook in the folder.
+    del env["JPY_SESSION_NAME"]
+    (tmp_path / "notes.ipynb").write_text("{}", encoding="utf-8")  # not an exercise: ignored
+    run = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, env=env, capture_output=True, text=True,
+                         timeout=300)
+    assert "ex01_gates.ipynb" in run.stdout and "(100%)" in run.stdout, (run.stdout, run.stderr)
+    assert hashlib.sha256(nb.read_bytes()).hexdigest() == digest
+    # Two exercise notebooks and no session name: it asks which one.
+    other = "ex02_backprop_as_dp.ipynb"
+    (tmp_path / other).write_bytes((EXERCISES / other).read_bytes())
+    run = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, env=env, capture_output=True, text=True,
+                         timeout=300)
+    assert "cannot tell which notebook this is" in run.stdout, (run.stdout, run.stderr)

@@ -286,13 +286,20 @@ def assemble(cells: list[dict], solution: dict) -> tuple[list[Step], list[str]]:
 
 
 @cache
+def _bwrap() -> str | None:
+    """bubblewrap's path, also when PATH is bare (a notebook's kernel may have any PATH)."""
+    return shutil.which("bwrap") or shutil.which("bwrap", path="/usr/bin:/bin:/usr/local/bin:/usr/sbin")
+
+
+@cache
 def sandbox_available() -> bool:
     """bubblewrap is installed and can create namespaces here."""
-    bwrap = shutil.which("bwrap")
+    bwrap = _bwrap()
     if not bwrap or not sys.platform.startswith("linux"):
         return False
     try:
-        ok = subprocess.run([bwrap, "--unshare-all", "--die-with-parent", "--ro-bind", "/", "/", "true"],
+        true = shutil.which("true", path="/usr/bin:/bin") or "/bin/true"
+        ok = subprocess.run([bwrap, "--unshare-all", "--die-with-parent", "--ro-bind", "/", "/", true],
                             capture_output=True, timeout=30)
     except (OSError, subprocess.SubprocessError):
         return False
@@ -322,7 +329,7 @@ def sandbox_command(scratch: Path) -> list[str]:
     a private writable scratch folder, no network, own PID/IPC/UTS/user namespaces, killed with
     the grader. Nothing else of the file system is there (no solutions/, no submissions, no home)."""
     pkg = _package_dir()
-    cmd = ["bwrap", "--unshare-all", "--die-with-parent", "--new-session", "--cap-drop", "ALL"]
+    cmd = [_bwrap() or "bwrap", "--unshare-all", "--die-with-parent", "--new-session", "--cap-drop", "ALL"]
     for d in ("/usr", "/bin", "/sbin", "/lib", "/lib64", "/lib32"):
         cmd += ["--ro-bind-try", d, d]
     for f in ("ld.so.cache", "ld.so.conf", "ld.so.conf.d", "alternatives", "fonts", "localtime",
