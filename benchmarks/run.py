@@ -12,15 +12,17 @@ import platform
 import sys
 import time
 
-from benchmarks import course, engine, nets, symbolic_row, widgets_row
+from benchmarks import course, engine, grading_row, nets, symbolic_row, widgets_row
 from benchmarks.harness import Row, table
 
 # (size, repetitions) per mode
 SIZES = {
     "quick": {"mlp": (20, 3), "chain": 100_000, "cheap": (20, 3), "zhou_std": (5, 3), "zhou_acc": (256, 5),
-              "seq": (256, 5), "symbolic": (1, (2, 2, 1)), "widgets": 1},
+              "seq": (256, 5), "symbolic": (1, (2, 2, 1)), "widgets": 1,
+              "grading": 10},
     "full": {"mlp": (100, 7), "chain": 1_000_000, "cheap": (100, 7), "zhou_std": (30, 7),
-             "zhou_acc": (256, 21), "seq": (256, 21), "symbolic": (3, (8, 10, 1)), "widgets": 5},
+             "zhou_acc": (256, 21), "seq": (256, 21), "symbolic": (3, (8, 10, 1)), "widgets": 5,
+             "grading": 100},
 }
 
 
@@ -75,6 +77,7 @@ def collect(quick: bool, wanted: set[str] | None, with_course: bool) -> tuple[li
         ("5", lambda: [nets.row_sequential(*s["seq"])]),
         ("6", lambda: symbolic_row.rows_symbolic(*s["symbolic"])),
         ("7", lambda: widgets_row.rows_widgets_fresh(s["widgets"])),
+        ("9", lambda: grading_row.rows_grading(s["grading"])),
     ]
     rows: list[Row] = []
     for key, make in groups:

@@ -279,6 +279,15 @@ def _key(k):
     return tuple(_key(x) for x in k) if isinstance(k, list) else k
 
 
+def _peak_kib() -> int:
+    try:
+        import resource
+
+        return int(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
+    except (ImportError, OSError):
+        return 0
+
+
 def _limit_memory(limit: int) -> None:
     try:
         import resource
@@ -318,7 +327,8 @@ def main(argv: list[str]) -> int:
         elif op == "notes":
             out = {"notes": runner.notes()}
         elif op == "output":
-            out = {"chars": sys.stdout.total if isinstance(sys.stdout, _CappedText) else 0}
+            out = {"chars": sys.stdout.total if isinstance(sys.stdout, _CappedText) else 0,
+                   "peak_kib": _peak_kib()}
         else:
             break
         out["id"] = ident

@@ -76,3 +76,15 @@ def test_sympy_tree_is_judged_by_value_and_rebuilt_from_a_whitelist():
     with pytest.raises(ValueError):
         SymTree(["Integer", "9" * 10_000]).to_sympy()
     assert math.isnan(SymTree(["Symbol", "__import__('os')"]).evaluate({}))
+
+
+def test_hostile_trees_are_refused_not_computed():
+    huge = ["Pow", ["Integer", "9" * 39], ["Integer", "9" * 39]]
+    with pytest.raises(ValueError):
+        SymTree(huge).to_sympy()
+    assert math.isnan(SymTree(huge).evaluate({})) or math.isinf(SymTree(huge).evaluate({}))
+    deep = ["Symbol", "x"]
+    for _ in range(250_000):
+        deep = ["Add", deep]
+    with pytest.raises(ValueError):
+        SymTree(deep)  # more nodes than a judge will look at

@@ -95,6 +95,7 @@ class Result:
     tasks: list[TaskResult] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     error: str | None = None
+    peak_kib: int = 0  # the sandboxed process's peak resident memory, as it reported it (for benchmarks)
 
     @property
     def points(self) -> float:
@@ -694,6 +695,8 @@ def _run(result: Result, spec, steps: list[Step], scratch: Path, timeout: float,
             out = session.send({"op": "output"}, 10.0)
             if isinstance(out, dict) and isinstance(out.get("chars"), int):
                 output_chars = out["chars"]
+            if isinstance(out, dict) and isinstance(out.get("peak_kib"), int):
+                result.peak_kib = out["peak_kib"]
             if session.stray:
                 runtime_notes.add("wrote lines of its own on the grader's channel")
     finally:

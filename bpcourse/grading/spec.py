@@ -336,6 +336,7 @@ _FUNCS = {
 _CONSTS = {"E": math.e, "pi": math.pi, "oo": math.inf, "-oo": -math.inf, "zoo": math.nan, "nan": math.nan}
 MAX_TREE_NODES = 200_000
 MAX_INT_DIGITS = 40
+MAX_EXPONENT = 1000
 
 
 class SymTree:
@@ -384,7 +385,10 @@ class SymTree:
             return math.nan
 
     def to_sympy(self):
-        """The sympy expression, rebuilt from whitelisted node types only (never from text)."""
+        """The sympy expression, rebuilt from whitelisted node types only (never from text), with
+        numbers of at most 40 digits and numeric exponents of at most 1000. A judge runs in a
+        grader thread without a time limit: keep what it does with the result bounded (numbers at
+        random points via ``evaluate`` are always safe)."""
         return _to_sympy(self.tree)
 
 
@@ -466,7 +470,10 @@ def _to_sympy(node: Any):
     if kind == "Mul":
         return sp.Mul(*[rec(a) for a in args])
     if kind == "Pow":
-        return sp.Pow(rec(args[0]), rec(args[1]))
+        base, ex = rec(args[0]), rec(args[1])
+        if ex.is_Number and abs(float(ex)) > MAX_EXPONENT:
+            raise ValueError("exponent too large to rebuild")  # 10**39 ** 10**39 would never finish
+        return sp.Pow(base, ex)
     if kind == "Function":
         if not isinstance(args[0], str) or not args[0].isidentifier():
             raise ValueError("bad function name")
