@@ -175,7 +175,7 @@ def test_every_solution_earns_full_points(graded):
 
 def test_every_blank_exercise_earns_zero_and_says_not_attempted(graded):
     for r in graded["exercises"]:
-        assert r.error is None and len(r.tasks) >= 5
+        assert r.error is None and len(r.tasks) >= 3
         assert r.earned == 0
         for t in r.tasks:
             assert t.message.startswith("not attempted yet"), (t.grade_id, t.message)
