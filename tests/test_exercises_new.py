@@ -452,3 +452,80 @@ def test_ex09_correct_but_unusual(capsys):
 ])
 def test_ex09_centred_difference_mistakes_are_named(fn, words):
     expect(check.check_centred_difference, fn, "task 9.3", *words)
+
+
+# ---------------------------------------------------------------------------------------------
+# ex10: predict, then check
+# ---------------------------------------------------------------------------------------------
+
+EX10 = {  # check, the solution's variable, wrong predictions with the hint each must get
+    "max": (check.check_max_gate_prediction, "max_gate_grads",
+            [((-3.0, 0.0), "*won*"), ((-3.0, -3.0), "router"), ((0.0, 1.0), "*upstream*")]),
+    "shapes": (check.check_linear_shapes, "linear_shapes",
+               [({"dx": (64, 784), "dW": (10, 784), "db": (10,)}, "transposed"),
+                ({"dx": (64, 784), "dW": (784, 10), "db": (64, 10)}, "sums over the batch"),
+                ({"dx": (784, 64), "dW": (784, 10), "db": (10,)}, "dx has the shape of x")]),
+    "sign": (check.check_sign_prediction, "sign_dE_dw1", [(-1, "x₁ is negative"), (0, "none of the")]),
+    "fork": (check.check_fork_prediction, "fork_dfdx", [(-1.0, "two paths"), (6.0, "two paths")]),
+    "relu": (check.check_relu_prediction, "relu_dx",
+             [([0, 5, 5], "slope as 0"), ([0, 0, 1], "does not replace it"), ([0, 0, 3], "forward output")]),
+    "scale": (check.check_scale_prediction, "larger_gradient", [("x", "*other* input")]),
+    "jacobian": (check.check_jacobian_prediction, "relu_jacobian_nonzeros",
+                 [(4096 * 4096, "i ≠ j"), (0, "= 1")]),
+}
+
+
+@pytest.fixture(scope="module")
+def ex10():
+    return solution_namespace("ex10_predict_then_check")
+
+
+@pytest.mark.parametrize("key", EX10)
+def test_ex10_solution_passes_and_each_slip_gets_its_hint(ex10, key, capsys):
+    check_fn, name, wrong = EX10[key]
+    passes(check_fn, ex10[name], capsys)
+    for value, words in wrong:
+        message = expect(check_fn, value, "not quite", words)
+        if not isinstance(ex10[name], str | int):  # (a sign or a name is too short to search for)
+            assert str(ex10[name]) not in message  # the hint does not give the answer away
+
+
+def test_ex10_correct_but_unusual(capsys):
+    passes(check.check_max_gate_prediction, [0, -3], capsys)  # a list of ints
+    passes(check.check_linear_shapes, {"db": [10], "dx": [64, 784], "dW": (784, 10)}, capsys)
+    passes(check.check_fork_prediction, np.float32(5.0), capsys)
+    passes(check.check_relu_prediction, np.array([0, 0, 5]), capsys)
+    passes(check.check_jacobian_prediction, 4096.0, capsys)
+
+
+# ---------------------------------------------------------------------------------------------
+# nbgrader's hidden tests: pass on the reference, fail on a lookup table of the visible examples
+# ---------------------------------------------------------------------------------------------
+
+
+def _hidden(name: str, grade_id: str) -> str:
+    nb = nbformat.read(ROOT / "solutions" / f"{name}.ipynb", as_version=4)
+    (cell,) = [c for c in nb.cells if c.metadata.get("nbgrader", {}).get("grade_id") == grade_id]
+    return cell.source.split("### BEGIN HIDDEN TESTS")[1].split("### END HIDDEN TESTS")[0]
+
+
+LOOKUPS = {  # (exercise, test cell, solution name replaced, a lookup table of the visible examples)
+    "elu": ("ex08_new_layers", "ex08-elu-test", "ELU", "tests.test_grading_new:_lookup_elu"),
+    "forward": ("ex09_staged_circuit", "ex09-forward-test", "forward_stages",
+                "tests.test_grading_new:LOOKUP_FORWARD"),
+}
+
+
+@pytest.mark.parametrize("key", LOOKUPS)
+def test_hidden_tests_pass_on_the_reference_and_fail_on_a_lookup_table(key):
+    from tests import test_grading_new
+
+    name, gid, _, source = LOOKUPS[key]
+    hidden = _hidden(name, gid)
+    exec(hidden, solution_namespace(name))  # noqa: S102  the reference passes
+    lookup = getattr(test_grading_new, source.split(":")[1])
+    lookup = lookup() if callable(lookup) else lookup
+    space = solution_namespace(name)
+    exec(lookup, space)  # noqa: S102
+    with pytest.raises((AssertionError, KeyError, TypeError, ValueError)):
+        exec(hidden, space)  # noqa: S102

@@ -52,6 +52,15 @@ from .ex04 import (
 from .ex05 import check_apply_5_9, check_dE_dgamma, check_dE_dv, check_E_k, check_g_and_e
 from .ex08 import check_elu, check_maxout, check_softmax, check_softmax_cross_entropy
 from .ex09 import check_backward_stages, check_centred_difference, check_forward_stages
+from .ex10 import (
+    check_fork_prediction,
+    check_jacobian_prediction,
+    check_linear_shapes,
+    check_max_gate_prediction,
+    check_relu_prediction,
+    check_scale_prediction,
+    check_sign_prediction,
+)
 
 __all__ = [
     "PASSED", "CheckFailed", "NotAttempted", "Task",
@@ -73,4 +82,7 @@ __all__ = [
     "check_elu", "check_maxout", "check_softmax", "check_softmax_cross_entropy",
     # ex09 staged circuit
     "check_forward_stages", "check_backward_stages", "check_centred_difference",
+    # ex10 predict, then check
+    "check_max_gate_prediction", "check_linear_shapes", "check_sign_prediction", "check_fork_prediction",
+    "check_relu_prediction", "check_scale_prediction", "check_jacobian_prediction",
 ]

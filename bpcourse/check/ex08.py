@@ -66,6 +66,8 @@ def check_elu(ELU: type) -> None:
             (slope, "you returned the slope but forgot to multiply by dout: dx = dout · slope"),
             (dout * np.where(dout > 0, 1.0, alpha * np.exp(x)), "the mask must come from the forward input "
                                                                 "x (cached in forward), not from dout"),
+            (dout * np.where(dout > 0, 1.0, alpha * np.exp(np.minimum(x, 0.0))),
+             "the mask must come from the forward input x (cached in forward), not from dout"),
             (-exp, "dx has the wrong sign"),
         ], "dx")
     # e^1000 overflows: forward and backward must stay finite all the same.

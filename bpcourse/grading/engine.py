@@ -552,6 +552,10 @@ def _raised_verdict(raised: dict, steps: list[Step], errors: dict[str, dict], ta
     if kind == "NotImplementedError":
         return True, f"not attempted yet ({where or 'your code'} still raises NotImplementedError)"
     if kind == "NameError":
+        for s in steps:  # the task's own cell still raises NotImplementedError: a blank answer cell
+            blank = errors.get(s.label, {}).get("type") == "NotImplementedError"
+            if s.student and s.task == task.grade_id and blank:
+                return True, f"not attempted yet ({s.label} still raises NotImplementedError)"
         cause = _failed_cells(errors, steps, task.grade_id)
         if cause:
             return False, f"{message}: {cause}"

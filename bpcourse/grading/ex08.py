@@ -91,6 +91,8 @@ def _judge_elu(got, args):
                 (slope, "you returned the slope but forgot to multiply by dout: dx = dout · slope"),
                 (d * np.where(d > 0, 1.0, a * np.exp(x)), "the mask must come from the forward input x "
                                                           "(cached in forward), not from dout"),
+                (d * np.where(d > 0, 1.0, a * np.exp(np.minimum(x, 0.0))),
+                 "the mask must come from the forward input x (cached in forward), not from dout"),
                 (d * np.where(x > 0, 1.0, a), "for x ≤ 0 the slope is αe^x; you used α alone"),
                 (-d * slope, "dx has the wrong sign"),
             ], f"dx (α = {a:g})", rtol=1e-9, atol=1e-12)
@@ -203,7 +205,8 @@ def _judge_softmax(got, cases):
             col = np.exp(s - s.max(axis=0, keepdims=True))
             mistakes = [(row / row.sum(), "you divided by the sum over the whole array; "
                                           "each row is normalised on its own: sum(axis=1, keepdims=True)"),
-                        (row, "p is e^{s − max}, not yet divided by the row's sum")]
+                        (row, "p is e^{s − max}, not yet divided by the row's sum"),
+                        (np.exp(s), "p is e^s, not yet divided by the row's sum Σ_c e^{s_c}")]
             if s.shape[1] > 1:
                 mistakes.insert(0, (col / col.sum(axis=0, keepdims=True), "you normalised each column "
                                                                           "(axis=0); a row is one sample, "
