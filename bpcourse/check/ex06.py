@@ -110,7 +110,8 @@ def check_value_pow_exp(Value: type) -> None:
     t = Task("6.3", "power by a constant, and exp")
     for x, p in ((1.5, 3), (2.0, -1), (0.7, 0.5), (1.3, 2.5)):
         _unary(t, Value, f"a ** {p}", lambda a, p=p: a**p, lambda u, p=p: u**p, x, [
-            (p * x**p, f"a ** {p}: the local gradient is p·a^(p−1); you wrote p·a^p (lower the exponent by one)"),
+            (p * x**p, f"a ** {p}: the local gradient is p·a^(p−1); you wrote p·a^p "
+                       "(lower the exponent by one)"),
             (x ** (p - 1), f"a ** {p}: the local gradient is p·a^(p−1); the factor p is missing"),
             ((p - 1) * x ** (p - 1), f"a ** {p}: the local gradient is p·a^(p−1), not (p − 1)·a^(p−1)"),
         ])
@@ -146,14 +147,16 @@ def check_value_activations(Value: type) -> None:
     for x in (0.5, -1.3):
         th, s = math.tanh(x), _sigmoid(x)
         _unary(t, Value, "a.tanh()", lambda a: a.tanh(), _tanh, x, [
-            (1 - x * x, "tanh: the local gradient is 1 − t² with t = tanh(a), the output; you used the input a"),
+            (1 - x * x, "tanh: the local gradient is 1 − t² with t = tanh(a), the output; "
+                        "you used the input a"),
             (1 - th, "tanh: the local gradient is 1 − t², with the square"),
             (th * (1 - th), "tanh: t(1 − t) is the sigmoid's rule; for tanh it is 1 − t²"),
             (-(1 - th * th), "tanh: wrong sign; the local gradient is +(1 − t²)"),
         ])
         _unary(t, Value, "a.sigmoid()", lambda a: a.sigmoid(), _sigmoid, x, [
             (s, "sigmoid: the local gradient is s(1 − s) (Zhou's 5.9); the factor (1 − s) is missing"),
-            (x * (1 - x), "sigmoid: the local gradient is s(1 − s) with s = σ(a), the output; you used the input a"),
+            (x * (1 - x), "sigmoid: the local gradient is s(1 − s) with s = σ(a), the output; "
+                          "you used the input a"),
             (1 - s * s, "sigmoid: 1 − s² is tanh's rule; for σ it is s(1 − s)"),
         ])
     for x, want in ((1.5, 1.0), (-0.7, 0.0), (0.0, 0.0)):
@@ -375,7 +378,7 @@ def check_value_training(train: Callable, MLP: type) -> None:
     p0 = _params(t, model, "before training")
     losses = t.call(train, model, X, y, 15, 0.2, what="train")
     if not isinstance(losses, list | tuple | np.ndarray) or len(losses) != 15:
-        t.fail(f"train(..., steps=15, ...) should return 15 losses, got {len(losses) if hasattr(losses, '__len__') else losses!r}")
+        t.fail(f"train(..., steps=15, ...) should return a list of 15 losses, got {losses!r:.80}")
     p1 = _params(t, model, "after training")
     if np.any(p1 == p0):
         t.fail(f"{int(np.sum(p1 == p0))} parameter(s) never moved: update every p in model.parameters()")

@@ -74,13 +74,14 @@ ANSWERS: dict[str, tuple[str, str, Callable, list]] = {
     "dE_dyhat": ("7.2", "j", lambda n, i, h, j: n["yhat"][j] - n["y"][j], [
         (lambda n, i, h, j: 2 * (n["yhat"][j] - n["y"][j]), "∂E_k/∂ŷ_j: the ½ of (5.4) cancels the 2 "
                                                             "from the square, so ∂E_k/∂ŷ_j = ŷ_j − y_j"),
-        (lambda n, i, h, j: n["y"][j] - n["yhat"][j], "∂E_k/∂ŷ_j has the wrong sign: it is ŷ_j − y_j; "
-                                                      "the (y_j − ŷ_j) of (5.10) comes from g_j's minus sign"),
+        (lambda n, i, h, j: n["y"][j] - n["yhat"][j],
+         "∂E_k/∂ŷ_j has the wrong sign: it is ŷ_j − y_j; "
+         "the (y_j − ŷ_j) of (5.10) comes from g_j's minus sign"),
     ]),
     "dyhat_dbeta": ("7.2", "j", lambda n, i, h, j: n["yhat"][j] * (1 - n["yhat"][j]), [
         (lambda n, i, h, j: n["yhat"][j], "∂ŷ_j/∂β_j: the factor (1 − ŷ_j) of (5.9) is missing"),
-        (lambda n, i, h, j: n["beta"][j] * (1 - n["beta"][j]), "∂ŷ_j/∂β_j: (5.9) is f(z)(1 − f(z)), in "
-                                                                "the *output* ŷ_j = f(β_j − θ_j), not in β_j"),
+        (lambda n, i, h, j: n["beta"][j] * (1 - n["beta"][j]),
+         "∂ŷ_j/∂β_j: (5.9) is f(z)(1 − f(z)), in the *output* ŷ_j = f(β_j − θ_j), not in β_j"),
         (lambda n, i, h, j: (n["beta"][j] - n["theta"][j]) * (1 - n["beta"][j] + n["theta"][j]),
          "∂ŷ_j/∂β_j: (5.9) is f(z)(1 − f(z)), in the output ŷ_j = f(z), not in z = β_j − θ_j"),
         (lambda n, i, h, j: -n["yhat"][j] * (1 - n["yhat"][j]), "∂ŷ_j/∂β_j has the wrong sign: β_j "
@@ -307,7 +308,8 @@ def _time_limit(seconds: float):
         signal.signal(signal.SIGALRM, old)
 
 
-def symbolically_equal(expr_c, ref_c, sizes: dict[str, int], seconds: float = SYMBOLIC_SECONDS) -> bool | None:
+def symbolically_equal(expr_c, ref_c, sizes: dict[str, int],
+                       seconds: float = SYMBOLIC_SECONDS) -> bool | None:
     """True if (expr − ref) expands to 0 down to the leaves; False if not; None if out of time."""
     import sympy as sp
 
