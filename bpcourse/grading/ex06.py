@@ -329,8 +329,8 @@ def _judge_topo(got, graphs):
         spec = _expand(spec)
         if isinstance(order, Raised):
             if order.type == "RecursionError":
-                fail(f"on {name} topological_order hit Python's recursion limit (about 1,000 nested calls): "
-                     "walk the graph with an explicit stack, a list you append to and pop from")
+                fail(f"on {name} topological_order raised RecursionError, Python's limit of about 1,000 "
+                     "nested calls: walk the graph with an explicit stack, a list you append to and pop from")
             number(order, f"topological_order on {name}")  # names the error (or 'not attempted')
         if isinstance(order, dict):
             fail(f"topological_order should return a list of nodes, got {order.get('type')}")
@@ -422,8 +422,8 @@ def _judge_backward(got, graphs):
         spec = _expand(spec)
         if isinstance(res, Raised):
             if res.type == "RecursionError":
-                fail(f"on {name} backward hit Python's recursion limit: walk the reverse topological order "
-                     "with a loop, not recursion")
+                fail(f"on {name} backward raised RecursionError: walk the reverse topological order with a "
+                     "loop, not recursion")
             number(res, f"backward on {name}")
         once, twice = items(res, 2, "the grads after one and after two calls")
         keep = sorted(_reachable(spec))
