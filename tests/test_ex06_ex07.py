@@ -1,10 +1,12 @@
 """Exercises 6 (your own autograd engine) and 7 (Zhou's partials by hand), graded end to end.
 
 Each submission is the solution notebook with one or more answer cells replaced. All of them are
-graded by the trusted grader in one call; a planted mistake must cost exactly its own task's points
-with the mistake named, a correct-but-unusual answer must get full marks, the solutions full marks,
-the blank exercises 0 with "not attempted". A "lookup" submission answers only the notebook's
-visible examples correctly: every task must fail it (the grader draws other inputs).
+graded by the trusted grader in one call; a planted mistake must cost exactly its own task's
+points with the mistake named (and task 6.7's, when the engine it trains with is broken: that task
+is graded with the student's own engine, and says so), a correct-but-unusual answer must get full
+marks, the solutions full marks, the blank exercises 0 with "not attempted". A "lookup" submission
+answers only the notebook's visible examples correctly: every task must fail it (the grader draws
+other inputs).
 
 The same planted mistakes also go through the in-notebook checks (``bpcourse.check``), which must
 name them too; those run in this process, without a kernel.
@@ -265,20 +267,22 @@ def train(model, X, t, steps, lr):
 ''',
 }
 
+# Task 6.7 trains with the student's own engine, so a broken engine fails it too, and it says why.
+ENGINE = {"ex06-train-test": (0, ["with your engine", "tasks 6.1-6.6"])}
 FULL_06 = {"ex06-add-test": 1, "ex06-mul-test": 1, "ex06-pow-exp-test": 1, "ex06-activations-test": 2,
            "ex06-topo-test": 2, "ex06-backward-test": 2, "ex06-train-test": 2}
 
 # name: (exercise, {answer cell: new source}, {test cell: (points, words in the message)})
 SUBMISSIONS: dict[str, tuple[str, dict[str, str], dict[str, tuple[float, list[str]]]]] = {
     "06_assign_at_forks": (E6, {"ex06-backward": _edit(E6, "ex06-backward", "p.grad += lg", "p.grad = lg")},
-                           {"ex06-backward-test": (0, ["+=", "forks"])}),
+                           {"ex06-backward-test": (0, ["+=", "forks"]), **ENGINE}),
     "06_recursive_topo": (E6, {"ex06-topo": RECURSIVE_TOPO},
                           {"ex06-topo-test": (0, ["RecursionError", "explicit stack"])}),
     "06_no_seen_set": (E6, {"ex06-topo": NO_SEEN_TOPO}, {"ex06-topo-test": (0, ["more than once", "seen"])}),
     "06_naive_backward": (E6, {"ex06-backward": NAIVE_BACKWARD},
                           {"ex06-backward-test": (0, ["reuse case", "not 4", "reverse topological order"])}),
     "06_forward_order": (E6, {"ex06-backward": _edit(E6, "ex06-backward", "in reversed(order)", "in order")},
-                         {"ex06-backward-test": (0, ["*reverse*"])}),
+                         {"ex06-backward-test": (0, ["*reverse*"]), **ENGINE}),
     "06_no_reset": (E6, {"ex06-backward":
         _edit6("ex06-backward", "        node.grad = 0.0\n", "        pass\n")},
                     {"ex06-backward-test": (0, ["second time", "afresh"])}),
@@ -294,10 +298,10 @@ SUBMISSIONS: dict[str, tuple[str, dict[str, str], dict[str, tuple[float, list[st
                         {"ex06-activations-test": (0, ["a > 0, not a >= 0"])}),
     "06_mul_swapped": (E6, {"ex06-mul":
         _edit6("ex06-mul", "(other.data, self.data)", "(self.data, other.data)")},
-                       {"ex06-mul-test": (0, ["swapped", "*other* input"])}),
+                       {"ex06-mul-test": (0, ["swapped", "*other* input"]), **ENGINE}),
     "06_pow_exponent": (E6, {"ex06-pow-exp":
         _edit6("ex06-pow-exp", "self.data ** (p - 1)", "self.data ** p")},
-                        {"ex06-pow-exp-test": (0, ["p·a^(p−1)", "lower the exponent"])}),
+                        {"ex06-pow-exp-test": (0, ["p·a^(p−1)", "lower the exponent"]), **ENGINE}),
     "06_train_uphill": (E6, {"ex06-train": _edit(E6, "ex06-train", "p.data -= lr", "p.data += lr")},
                         {"ex06-train-test": (0, ["uphill"])}),
     "06_train_ignores_lr": (E6, {"ex06-train":
