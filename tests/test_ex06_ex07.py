@@ -475,6 +475,8 @@ def test_the_visible_check_names_the_mistake(name):
     exercise, answers, expected = SUBMISSIONS[name]
     ns = _namespace(exercise, answers)
     for test_id, (_, words) in expected.items():
+        if words is ENGINE["ex06-train-test"][1]:
+            continue  # the visible check trains a smaller net, where a broken engine may still do
         with pytest.raises(CheckFailed) as info:
             _visible_check(exercise, test_id, ns)
         assert not isinstance(info.value, NotAttempted)
