@@ -50,6 +50,23 @@ from .ex04 import (
     check_updates,
 )
 from .ex05 import check_apply_5_9, check_dE_dgamma, check_dE_dv, check_E_k, check_g_and_e
+from .ex06 import (
+    check_value_activations,
+    check_value_add,
+    check_value_backward,
+    check_value_mul,
+    check_value_pow_exp,
+    check_value_topo,
+    check_value_training,
+)
+from .ex07 import (
+    check_hand_chain,
+    check_hand_e,
+    check_hand_E_k,
+    check_hand_g,
+    check_hand_hidden_partials,
+    check_hand_output_partials,
+)
 from .ex08 import check_elu, check_maxout, check_softmax, check_softmax_cross_entropy
 from .ex09 import check_backward_stages, check_centred_difference, check_forward_stages
 from .ex10 import (
@@ -78,6 +95,12 @@ __all__ = [
     "check_standard_epoch", "check_accumulated_epoch",
     # ex05 sympy
     "check_E_k", "check_apply_5_9", "check_g_and_e", "check_dE_dv", "check_dE_dgamma",
+    # ex06 your own autograd engine
+    "check_value_add", "check_value_mul", "check_value_pow_exp", "check_value_activations",
+    "check_value_topo", "check_value_backward", "check_value_training",
+    # ex07 Zhou's partials by hand
+    "check_hand_E_k", "check_hand_chain", "check_hand_g", "check_hand_output_partials", "check_hand_e",
+    "check_hand_hidden_partials",
     # ex08 new layers
     "check_elu", "check_maxout", "check_softmax", "check_softmax_cross_entropy",
     # ex09 staged circuit
