@@ -4,13 +4,17 @@
     draw_zhou_network()      # input layer at the bottom, hidden layer, output layer on top
 
 The edge x_i → b_h carries the weight v_ih and the edge b_h → ŷ_j the weight w_hj; the thresholds
-γ_h and θ_j sit beside their units. Labels are mathtext only, so the figure needs no CJK font.
+γ_h and θ_j sit beside their units. The layer names carry Zhou's terms (输入层, 隐层, 输出层), drawn
+with the CJK font the package ships (``bpcourse.fonts``); formulas are mathtext, kept in labels of
+their own because mathtext has no Chinese fallback.
 """
 
 from __future__ import annotations
 
 import matplotlib.pyplot as plt
 from matplotlib.axes import Axes
+
+from bpcourse.fonts import use_cjk_font
 
 __all__ = ["draw_zhou_network", "V_COLOUR", "W_COLOUR"]
 
@@ -33,6 +37,7 @@ def _units(layer: str) -> list[tuple[float, float, str]]:
 
 def draw_zhou_network(ax: Axes | None = None) -> Axes:
     """Draw the d-q-l network of Fig. 5.7 on ``ax`` (a new figure if None) and return the axes."""
+    use_cjk_font()
     if ax is None:
         _, ax = plt.subplots(figsize=(10, 5.2))
     highlight = {("x_i", "b_h"): (V_COLOUR, "v_{ih}"), ("b_h", r"\hat y_j"): (W_COLOUR, "w_{hj}")}
@@ -67,22 +72,22 @@ def draw_zhou_network(ax: Axes | None = None) -> Axes:
     notes = (
         (
             4.0,
-            "output layer",
+            "output layer 输出层",
             r"output $j$ receives $\beta_j=\sum_h w_{hj}\,b_h$,"
             "\n"
             r"and gives $\hat y_j=f(\beta_j-\theta_j)$",
         ),
         (
             2.0,
-            "hidden layer",
+            "hidden layer 隐层",
             r"hidden unit $h$ receives $\alpha_h=\sum_i v_{ih}\,x_i$,"
             "\n"
             r"and gives $b_h=f(\alpha_h-\gamma_h)$",
         ),
-        (0.0, "input layer", r"inputs $x_1,\dots,x_d$"),
+        (0.0, "input layer 输入层", r"inputs $x_1,\dots,x_d$"),
     )
     for height, name, formula in notes:
-        ax.text(7.4, height + 0.18, name, fontsize=12, weight="bold", va="bottom")
+        ax.text(7.4, height + 0.18, name, fontsize=12, va="bottom")
         ax.text(7.4, height + 0.1, formula, fontsize=11, va="top")
     ax.set_xlim(-1.1, 12.2)
     ax.set_ylim(-0.6, 4.6)

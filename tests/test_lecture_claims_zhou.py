@@ -26,7 +26,7 @@ def melons():
 
 
 def test_06_figure_draws_the_book_symbols_without_missing_glyphs():
-    """06 cell 2: Fig. 5.7 redrawn, with v_ih, w_hj, γ_h and θ_j on it, in any font."""
+    """06 cell 2: Fig. 5.7 redrawn with v_ih, w_hj, γ_h, θ_j and Chinese layer names, no glyph missing."""
     with warnings.catch_warnings():
         warnings.simplefilter("error")  # "Glyph ... missing from font" would be a warning
         ax = draw_zhou_network()
@@ -34,6 +34,8 @@ def test_06_figure_draws_the_book_symbols_without_missing_glyphs():
     texts = {t.get_text() for t in ax.texts}
     for symbol in ("$v_{ih}$", "$w_{hj}$", r"$\gamma_h$", r"$\theta_j$", "$x_i$", "$b_h$", r"$\hat y_j$"):
         assert symbol in texts
+    for name in ("output layer 输出层", "hidden layer 隐层", "input layer 输入层"):
+        assert name in texts
     plt.close(ax.figure)
 
 
