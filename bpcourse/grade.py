@@ -151,7 +151,12 @@ def grade(paths: list[Path], solutions_dir: Path | None = None, timeout: float =
               "(the verdicts are still reached outside them)", flush=True)
 
     def one(f: Path):
-        return grade_submission(f, solutions, timeout, seed, sandbox)
+        try:
+            return grade_submission(f, solutions, timeout, seed, sandbox)
+        except Exception as exc:  # a bug of the grader's own: this notebook's row says so, the batch goes on
+            from bpcourse.grading.engine import Result
+
+            return Result(str(f), error=f"the grader failed on this notebook: {type(exc).__name__}: {exc}")
 
     results = []
     with ThreadPoolExecutor(max_workers=jobs) as pool:

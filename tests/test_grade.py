@@ -124,6 +124,9 @@ def _broken(folder: Path) -> dict[str, Path]:
     out["unknown"] = _write(nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("1 + 1")]),
                             folder / "holiday_photos.ipynb")
     out["missing"] = folder / "never_submitted_ex03_layers.ipynb"
+    out["huge"] = folder / "huge_ex03_layers.ipynb"
+    with open(out["huge"], "wb") as fh:
+        fh.truncate(30_000_000)  # 30 MB (of zeros): refused before it is read
     out["nested"] = folder / "nested_ex02_backprop_as_dp.ipynb"
     out["nested"].write_text("[" * 200_000 + "]" * 200_000, encoding="utf-8")
     return out
@@ -260,7 +263,8 @@ def test_notebook_of_another_exercise(graded):
 
 
 @pytest.mark.parametrize("case, words", [("invalid_json", "invalid JSON"), ("unknown", "not an exercise"),
-                                         ("missing", "not found"), ("nested", "nested too deeply")])
+                                         ("missing", "not found"), ("nested", "nested too deeply"),
+                                         ("huge", "30 MB")])
 def test_unreadable_submissions_get_a_message(graded, case, words):
     r = graded["broken"][case]
     assert words in r.error and r.earned == 0
