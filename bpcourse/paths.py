@@ -37,6 +37,7 @@ from bpcourse.gates import Value
 __all__ = [
     "Graph", "layered_graph", "count_paths", "PathSum", "sum_over_paths", "TooManyPathsError",
     "Deltas", "backprop_deltas", "delta_table", "Tangents", "forward_tangents", "MAX_PATHS",
+    "layered_counts",
 ]
 
 MAX_PATHS = 200_000  # beyond this, enumerating paths one by one takes more than a few seconds
@@ -123,6 +124,19 @@ def layered_graph(widths: list[int], seed: int = 0) -> Graph:
     ]
     names = [f"L{i}.{k}" for i, layer in enumerate(layers) for k in range(len(layer))]
     return Graph(start, edges, names, layers)
+
+
+def layered_counts(width: int, depth: int) -> dict[str, int]:
+    """What ∂output/∂input costs on ``layered_graph([1] + [width] * depth + [1])``, without building it.
+
+    ``paths``: a path picks one node in each hidden layer, so there are width**depth of them.
+    ``naive_mults``: a product of the depth + 1 local derivatives along each path, taken path by
+    path, costs depth multiplications per path.
+    ``dp_mults``: backprop (the DP) multiplies once per edge: 2·width + (depth − 1)·width².
+    Exact Python integers, however large.
+    """
+    paths = width**depth
+    return {"paths": paths, "naive_mults": paths * depth, "dp_mults": 2 * width + (depth - 1) * width * width}
 
 
 def _check_node(graph: Graph, node: int, name: str) -> None:

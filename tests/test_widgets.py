@@ -104,11 +104,11 @@ def test_circuit_rejects_bad_inputs():
     m = CircuitModel("add_mul")
     with pytest.raises(ValueError, match=r"x must be between -10 and 10"):
         m.set("x", 11.0)
-    with pytest.raises(ValueError, match="has inputs x, y, z"):
+    with pytest.raises(ValueError, match="has no parameter 'w0'; it has x, y, z"):
         m.set("w0", 1.0)
-    with pytest.raises(TypeError, match="x expected a number"):
+    with pytest.raises(TypeError, match="x expected a real number"):
         m.set("x", "one")
-    with pytest.raises(ValueError, match="x must be between"):
+    with pytest.raises(ValueError, match="x expected a finite number"):
         m.set("x", math.nan)
 
 
@@ -139,9 +139,11 @@ def test_paths_curve_marks_the_current_point_and_grows_exponentially():
     assert m.curve["naive_mults"][29] == float(m.counts["naive_mults"])
     # Naive cost multiplies by about the width per layer; the DP's grows by width² per layer.
     assert np.all(np.diff(m.curve["dp_mults"][1:]) == 100)
-    with pytest.raises(ValueError, match="width must be a whole number from 1 to 10"):
+    with pytest.raises(ValueError, match="width expected a positive integer, got 0"):
         m.set("width", 0)
-    with pytest.raises(TypeError, match="depth expected a whole number"):
+    with pytest.raises(ValueError, match="width expected an integer <= 10, got 11"):
+        m.set("width", 11)
+    with pytest.raises(ValueError, match="depth expected a positive integer, got 2.5"):
         m.set("depth", 2.5)
 
 
@@ -226,7 +228,7 @@ def test_activation_rejects_bad_values():
         m.set("activation", "softplus")
     with pytest.raises(ValueError, match="x must be between -6 and 6"):
         m.set("x", 7)
-    with pytest.raises(ValueError, match="n_layers must be a whole number from 1 to 30"):
+    with pytest.raises(ValueError, match="n_layers expected a positive integer, got 0"):
         m.set("n_layers", 0)
     with pytest.raises(ValueError, match="no parameter 'w'"):
         m.set("w", 1.0)
@@ -303,7 +305,7 @@ def test_trainer_shows_g_and_e_of_the_chosen_sample():
         y_hat = 1 / (1 + np.exp(-(b @ net.w - th)))
         return 0.5 * float(np.sum((y_hat - y) ** 2))
 
-    # Thresholds are subtracted, so ∂E_k/∂θ_j = +g_j and ∂E_k/∂γ_h = +e_h (COURSE.md).
+    # Thresholds are subtracted, so ∂E_k/∂θ_j = +g_j and ∂E_k/∂γ_h = +e_h (lecture 06, Zhou §5.3).
     g = numerical_gradient(lambda t: E_k(theta=t), m.net.theta.copy())
     e = numerical_gradient(lambda t: E_k(gamma=t), m.net.gamma.copy())
     assert rel_error(m.g, g) < 1e-7
@@ -312,11 +314,11 @@ def test_trainer_shows_g_and_e_of_the_chosen_sample():
 
 def test_trainer_rejects_bad_values_and_stops_on_nan():
     m = ZhouTrainerModel()
-    for name, value, message in [("eta", 0.0, "eta must be a learning rate > 0"),
-                                 ("eta", math.inf, "eta must be a learning rate > 0"),
-                                 ("q", 21, "q must be a whole number from 1 to 20"),
+    for name, value, message in [("eta", 0.0, r"eta expected a number > 0 \(a learning rate"),
+                                 ("eta", math.inf, "eta expected a finite number"),
+                                 ("q", 21, "q expected an integer <= 20, got 21"),
                                  ("mode", "batch", "mode must be one of 'standard', 'accumulated'"),
-                                 ("sample", 18, "sample must be a whole number from 1 to 17")]:
+                                 ("sample", 18, "sample expected an integer <= 17, got 18")]:
         with pytest.raises(ValueError, match=message):
             m.set(name, value)
     # Sigmoid outputs saturate, so even a huge η keeps E finite; a nan weight (as bad arithmetic
@@ -427,9 +429,9 @@ def test_playground_rejects_bad_values():
     m = PlaygroundModel()
     with pytest.raises(ValueError, match="dataset must be one of 'spirals', 'moons', 'xor'"):
         m.set("dataset", "circles")
-    with pytest.raises(ValueError, match="width must be a whole number from 1 to 64"):
+    with pytest.raises(ValueError, match="width expected an integer <= 64, got 65"):
         m.set("width", 65)
-    with pytest.raises(ValueError, match="eta must be a learning rate > 0"):
+    with pytest.raises(ValueError, match="eta expected a number > 0"):
         m.set("eta", -1.0)
 
 
@@ -514,3 +516,45 @@ def test_explorer_text_is_at_least_10_pt_and_the_picture_has_2x_pixels(name):
     shown = output["metadata"]["image/png"]
     assert png.width >= 2 * shown["width"] and png.height >= 2 * shown["height"]
     assert shown["width"] == round(fig.get_figwidth() * 96)
+
+
+# --------------------------------------------------------------------------------------------
+# the package: one declaration per parameter, one protocol
+# --------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("name", list(FACTORIES))
+def test_every_control_comes_from_the_model_parameter_list(name):
+    from bpcourse.explorers import ExplorerModel
+
+    explorer = FACTORIES[name]()
+    m = explorer.model
+    assert isinstance(m, ExplorerModel)
+    names = [p.name for p in m.PARAMS] + [method for method, _label in m.ACTIONS]
+    assert list(explorer.controls) == names
+    for p in m.PARAMS:
+        control = explorer.controls[p.name]
+        assert control.value == getattr(m, p.name)  # the control shows the model's value
+        if hasattr(control, "options"):
+            assert tuple(control.options) == p.choices
+        elif p.widget != "log":  # a log slider's min/max are exponents
+            low, high = p.control or (p.low, p.high)
+            assert (control.min, control.max) == (low, high)
+            assert p.low <= low and high <= p.high  # the control never offers a value the model refuses
+
+
+def test_widgets_module_is_the_same_objects_as_the_package():
+    import bpcourse.explorers
+    import bpcourse.widgets
+
+    assert bpcourse.widgets.__all__ == bpcourse.explorers.__all__
+    for name in bpcourse.explorers.__all__:
+        assert getattr(bpcourse.widgets, name) is getattr(bpcourse.explorers, name)
+
+
+def test_models_take_their_parameters_by_position_or_name_once():
+    assert ActivationModel("tanh", 0.5).activation == "tanh"
+    with pytest.raises(TypeError, match="got 'x' twice"):
+        ActivationModel("tanh", 0.5, x=0.3)
+    with pytest.raises(ValueError, match="has parameters activation, x, n_layers, slope, alpha; got w"):
+        ActivationModel(w=1.0)
