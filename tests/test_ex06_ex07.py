@@ -365,13 +365,29 @@ SUBMISSIONS.update({
         "ex07-e": _ret("ex07-e", "e_h", "-dE_db() * db_dalpha()"),
         "ex07-chain": _ret("ex07-chain", "dyhat_dbeta", "f(beta[j] - theta[j]) - f(beta[j] - theta[j]) ** 2"),
     }, {}),
-    # Right only for the sizes the notebook's checks use (l at most 3).
+    # Right only for the sizes the notebook's checks use (l at most 3): a sum that stops at 3...
     "07_lookup_sizes": (E7, {
         "ex07-E": _ret("ex07-E", "E_k",
                        "sp.Rational(1, 2) * sp.Sum((yhat[j] - y[j]) ** 2, (j, 1, sp.Min(l, 3)))"),
         "ex07-e": _ret("ex07-e", "e_h", "b[h] * (1 - b[h]) * sp.Sum(w[h, j] * g[j], (j, 1, sp.Min(l, 3)))"),
     }, {"ex07-E-test": (0, ["wrong"]), "ex07-e-test": (0, [])}),
 })
+
+
+def _lookup_07() -> dict[str, str]:
+    """Every answer of the solution, but only where l <= 3, the sizes of the visible checks."""
+    out = {}
+    for grade_id in ("ex07-E", "ex07-chain", "ex07-g", "ex07-output", "ex07-e", "ex07-hidden"):
+        src = _solution_source(E7, grade_id)
+        out[grade_id] = re.sub(r"(    ### BEGIN SOLUTION\n    return )(.*)\n",
+                               lambda m: f"{m.group(1)}sp.Piecewise(({m.group(2)}, l <= 3), (0, True))\n",
+                               src)
+    return out
+
+
+SUBMISSIONS["07_lookup"] = (E7, _lookup_07(), {k: (0, []) for k in
+                                               ("ex07-E-test", "ex07-chain-test", "ex07-g-test",
+                                                "ex07-output-test", "ex07-e-test", "ex07-hidden-test")})
 FULL_07 = {"ex07-E-test": 1, "ex07-chain-test": 2, "ex07-g-test": 1, "ex07-output-test": 2, "ex07-e-test": 2,
            "ex07-hidden-test": 2}
 FULL = {E6: FULL_06, E7: FULL_07}
@@ -435,8 +451,16 @@ def test_each_submission_gets_its_points_and_its_message(graded, name):
             assert w in task.message, f"{w!r} not in {task.message!r}"
 
 
-def test_a_lookup_table_of_the_visible_examples_fails_every_task(graded):
-    assert all(t.earned == 0 for t in _tasks(graded["06_lookup"]).values())
+@pytest.mark.parametrize("name", ["06_lookup", "07_lookup"])
+def test_a_lookup_table_of_the_visible_examples_fails_every_task(graded, name):
+    assert all(t.earned == 0 for t in _tasks(graded[name]).values())
+
+
+def test_the_visible_checks_pass_the_ex07_lookup():
+    """...which is what makes it a lookup table: right on everything the notebook shows."""
+    ns = _namespace(E7, SUBMISSIONS["07_lookup"][1])
+    for test_id in FULL_07:
+        _visible_check(E7, test_id, ns)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -466,8 +490,7 @@ def _visible_check(exercise: str, test_id: str, ns: dict) -> None:
     exec(src.split("### BEGIN HIDDEN TESTS")[0], ns)
 
 
-CHECKED = [n for n in sorted(SUBMISSIONS) if SUBMISSIONS[n][2] and not n.endswith("lookup")
-           and not n.endswith("lookup_sizes")]
+CHECKED = [n for n in sorted(SUBMISSIONS) if SUBMISSIONS[n][2] and "lookup" not in n]
 
 
 @pytest.mark.parametrize("name", CHECKED)

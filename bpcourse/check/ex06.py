@@ -183,10 +183,11 @@ def check_value_activations(Value: type) -> None:
 
 
 def _build(Value, spec):
-    """Nodes from ``spec``: a list of (parents as indices of earlier nodes, local gradients)."""
+    """Nodes from ``spec``: a list of (parents as indices of earlier nodes, local gradients). The
+    data go up and down, so that sorting the nodes by data is no topological order."""
     nodes = []
     for k, (parents, local) in enumerate(spec):
-        nodes.append(Value(0.1 * k, tuple(nodes[p] for p in parents), tuple(local)))
+        nodes.append(Value((-1) ** k * 0.1 * k, tuple(nodes[p] for p in parents), tuple(local)))
     return nodes
 
 
