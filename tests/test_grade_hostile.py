@@ -194,7 +194,10 @@ class AddGate:
 # Which blank exercise each attack goes into (ex01 unless said).
 EXERCISE_OF = {"numpy_core_isclose": "ex04_zhou_bp", "exec_solutions": "ex01_gates",
                "builtins_abs": "ex03_layers", "fileloader_get_data": "ex05_sympy_derivation",
-               "ast_transformer": "ex02_backprop_as_dp"}
+               "ast_transformer": "ex02_backprop_as_dp", "forged_replies": "ex06_autograd_engine",
+               "memory": "ex07_zhou_partials_by_hand", "network": "ex08_new_layers",
+               "patched_runner": "ex09_staged_circuit", "kill_parent": "ex10_predict_then_check"}
+EXERCISE_OF = {k: v for k, v in EXERCISE_OF.items() if (EXERCISES / f"{v}.ipynb").exists()}
 
 
 def _hash_tree(root: Path) -> dict[str, str]:
