@@ -22,6 +22,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+from bpcourse.i18n import _
+
 
 def repo_root() -> Path:
     """The folder that holds ``bpcourse/`` and ``solutions/`` (not imported from bpcourse.exercises,
@@ -39,9 +41,9 @@ def _num(x: float) -> str:
 def format_result(r) -> str:
     lines = [f"== {r.path}" + (f"  (exercise {r.exercise})" if r.exercise else "")]
     if r.error:
-        lines.append(f"   cannot grade: {r.error}")
+        lines.append("   " + _("cannot grade: {error}").format(error=r.error))
     if r.tasks:
-        lines.append(f"   {'task':<5}  points  earned  message")
+        lines.append("   " + _("task   points  earned  message"))
         for t in r.tasks:
             lines.append(f"   {t.number:<5}  {_num(t.points):>6}  {_num(t.earned):>6}  {t.message}")
         pct = 100.0 * r.earned / r.points if r.points else 0.0

@@ -26,6 +26,10 @@ LANGUAGES = ("en", "zh")
 ENV_VAR = "BPCOURSE_LANG"
 LOCALE_DIR = Path(__file__).resolve().parent / "locale"
 GETTEXT_LOCALE = {"zh": "zh_CN"}
+# The first code cell of every notebook of the Chinese edition (written by bpcourse.translate; the
+# grader recognises it as the edition's, not the student's).
+LANGUAGE_CELL = ('import bpcourse\n\n'
+                 'bpcourse.set_language("zh")  # 中文版:检查结果、评分反馈和图中的标签都用中文')
 _ALIASES = {"en": "en", "en_us": "en", "en_gb": "en", "english": "en",
             "zh": "zh", "zh_cn": "zh", "zh_hans": "zh", "cn": "zh", "chinese": "zh", "中文": "zh"}
 
@@ -85,6 +89,12 @@ def gettext(msgid: str, language: str | None = None) -> str:
     if lang == "en":
         return msgid
     return load_catalogue(catalogue_path(lang)).get(msgid, msgid)
+
+
+def N_(msgid: str) -> str:
+    """Mark ``msgid`` for the catalogue without translating it now (gettext's ``N_``): for text kept
+    in a table at import time and translated with ``_()`` where it is shown."""
+    return msgid
 
 
 _ = gettext

@@ -11,6 +11,15 @@ English is unchanged; a paragraph that changed keeps its old translation marked 
 old English as ``#| msgid``, so the translator sees what changed), as ``msgmerge`` does; paragraphs
 that are gone are dropped.
 
+The library's messages (the checks' verdicts, the grader's feedback, the explorers' labels) are
+extracted from its source into ``bpcourse/locale/zh_CN/LC_MESSAGES/bpcourse.po`` by the same
+update rules, as ``xgettext`` would: a message is a string constant passed to ``_()`` or
+``N_()``, a task's
+title (``Task(...)`` in ``bpcourse/check`` and ``bpcourse/grading``), a message passed to
+``fail(...)``, or the message of a named mistake in ``diagnose(...)``; the checks and the grader
+translate those when they speak (``bpcourse.i18n``). A message built with an f-string cannot be
+looked up and stays English.
+
 The Chinese notebooks are the English ones with each paragraph replaced by its current translation
 (a missing or fuzzy one leaves the English, and ``--check`` and the tests say so), and one code cell
 added before the first code cell that switches the library to Chinese. Every other code cell is
@@ -20,6 +29,7 @@ the English one, unchanged: ``notebooks/ -> notebooks/zh/``, ``solutions/ -> sol
 
 from __future__ import annotations
 
+import ast
 import copy
 import difflib
 from dataclasses import dataclass, field
@@ -29,11 +39,10 @@ import nbformat
 import polib
 
 from bpcourse import exercises
+from bpcourse.i18n import LANGUAGE_CELL
 
 LOCALE = "zh_CN"
 EDITIONS = (("notebooks", "notebooks/zh"), ("solutions", "solutions/zh"))
-LANGUAGE_CELL = ('import bpcourse\n\n'
-                 'bpcourse.set_language("zh")  # 中文版:检查结果、评分反馈和图中的标签都用中文')
 FUZZY_CUTOFF = 0.6
 _MARKERS = {exercises.BEGIN_SOLUTION, exercises.END_SOLUTION, exercises.BEGIN_HIDDEN, exercises.END_HIDDEN}
 
@@ -187,6 +196,45 @@ class Report:
         return not any(self.fuzzy.values()) and not any(self.missing.values())
 
 
+LIBRARY_SOURCES = ("bpcourse/check", "bpcourse/grading", "bpcourse/grade.py", "bpcourse/explorers",
+                   "bpcourse/widgets.py")
+LIBRARY = "bpcourse"
+
+
+def _const(node: ast.AST) -> str | None:
+    return node.value if isinstance(node, ast.Constant) and isinstance(node.value, str) else None
+
+
+def _call_name(node: ast.Call) -> str | None:
+    fn = node.func
+    return fn.id if isinstance(fn, ast.Name) else fn.attr if isinstance(fn, ast.Attribute) else None
+
+
+def library_messages(root: Path) -> list[tuple[str, str]]:
+    """(msgid, "file:line") for every message of the library, in file order (see the module doc)."""
+    files: list[Path] = []
+    for name in LIBRARY_SOURCES:
+        path = Path(root) / name
+        files += sorted(path.rglob("*.py")) if path.is_dir() else [path] if path.is_file() else []
+    found = []
+    for path in files:
+        where = path.relative_to(root).as_posix()
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if not isinstance(node, ast.Call):
+                continue
+            name, args = _call_name(node), node.args
+            texts: list[str | None] = []
+            if name in ("_", "N_", "gettext", "fail") and args:
+                texts.append(_const(args[0]))
+            elif name == "Task" and len(args) >= 2:
+                texts.append(_const(args[2]) if len(args) >= 3 and _const(args[2]) else _const(args[1]))
+            elif name == "diagnose" and len(args) >= 3 and isinstance(args[2], ast.List | ast.Tuple):
+                texts += [_const(el.elts[1]) for el in args[2].elts
+                          if isinstance(el, ast.Tuple) and len(el.elts) == 2]
+            found += [(t, f"{where}:{node.lineno}") for t in texts if t and t.strip()]
+    return sorted(found, key=lambda m: (m[1].rsplit(":", 1)[0], int(m[1].rsplit(":", 1)[1])))
+
+
 def _write(path: Path, text: str, write: bool, report: Report) -> None:
     data = text.encode("utf-8")
     if path.is_file() and path.read_bytes() == data:
@@ -225,6 +273,17 @@ def run(root: Path, dest: Path | None = None, write: bool = True) -> Report:
             if src_dir == "solutions":
                 student = exercises.make_exercise(zh, f"{zh_dir}/{path.name}")
                 _write(dest / "exercises" / "zh" / path.name, exercises.dumps(student), write, report)
+    library = Path(root) / "bpcourse" / "locale" / LOCALE / "LC_MESSAGES" / f"{LIBRARY}.po"
+    old = polib.pofile(str(library), wrapwidth=0) if library.is_file() else None
+    po = update_catalogue(old, library_messages(root), LIBRARY)
+    po.header = ("Chinese (简体中文) messages of the bpcourse library: checks, grader feedback, explorers.\n"
+                 "Extracted by `python -m bpcourse translate`; bpcourse.i18n._() looks the msgstr up here.\n"
+                 "Terms follow Zhou Zhihua, 机器学习 (the 术语表 in notebooks/00_start_here); "
+                 "keep every {placeholder}.")
+    report.total[LIBRARY] = len(po)
+    report.fuzzy[LIBRARY] = [e.msgid for e in po.fuzzy_entries()]
+    report.missing[LIBRARY] = [e.msgid for e in po.untranslated_entries() if "fuzzy" not in e.flags]
+    _write(Path(dest) / library.relative_to(root), _po_text(po), write, report)
     _remove_orphans(root, dest, write, report)
     return report
 

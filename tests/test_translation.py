@@ -20,17 +20,17 @@ def _english_afterwards(monkeypatch):
 
 def test_english_is_the_default_and_returns_the_msgid():
     assert bpcourse.get_language() == "en"
-    assert _("correct") == "correct"
+    assert _("multiply gate backward") == "multiply gate backward"
     assert _("a sentence nobody translated") == "a sentence nobody translated"
 
 
 def test_chinese_comes_from_the_catalogue():
     bpcourse.set_language("zh")
     assert bpcourse.get_language() == "zh"
-    assert _("correct") == "正确"
+    assert _("multiply gate backward") == "乘法门的反向传播"
     assert _("a sentence nobody translated") == "a sentence nobody translated"
     bpcourse.set_language("en")
-    assert _("correct") == "correct"
+    assert _("multiply gate backward") == "multiply gate backward"
 
 
 @pytest.mark.parametrize("alias", ["zh_CN", "zh-CN", "ZH", "zh-Hans"])
@@ -50,9 +50,9 @@ def test_the_language_reaches_a_child_process():
     import sys
 
     bpcourse.set_language("zh")
-    out = subprocess.run([sys.executable, "-c", "from bpcourse.i18n import _; print(_('correct'))"],
+    out = subprocess.run([sys.executable, "-c", "from bpcourse.i18n import _; print(_('sigmoid neuron'))"],
                          capture_output=True, text=True, check=True, encoding="utf-8").stdout
-    assert out.strip() == "正确"
+    assert out.strip() == "Sigmoid 神经元"
 
 
 def test_fuzzy_and_missing_entries_fall_back_to_english(tmp_path):
@@ -257,3 +257,25 @@ def test_readme_chinese_section_opens_the_chinese_edition_and_runs_the_same_test
     assert open_cmd == en_open.replace("notebooks/00_start_here.ipynb", "notebooks/zh/00_start_here.ipynb")
     assert (ROOT / "notebooks" / "zh" / "00_start_here.ipynb").is_file()
     assert test_cmd == en_test
+
+
+def test_checks_and_grader_speak_chinese_after_set_language(monkeypatch, capsys):
+    from bpcourse.check import CheckFailed, check_mul_backward
+    from bpcourse.gates import MultiplyGate
+    from bpcourse.grade import grade
+
+    class Swapped:
+        def forward(self, x, y):
+            self.x, self.y = x, y
+            return x * y
+
+        def backward(self, dout):
+            return self.x * dout, self.y * dout
+
+    bpcourse.set_language("zh")
+    check_mul_backward(MultiplyGate)
+    assert capsys.readouterr().out.startswith("✓ 任务 1.1 乘法门的反向传播:看得见的检查都通过了")
+    with pytest.raises(CheckFailed, match="^✗ 任务 1.1 乘法门的反向传播:dx 和 dy 弄反了"):
+        check_mul_backward(Swapped)
+    [result] = grade([ROOT / "exercises" / "zh" / "ex01_gates.ipynb"], timeout=10.0, echo=False, jobs=1)
+    assert result.tasks and all(t.message.startswith("尚未作答(") for t in result.tasks), result.tasks

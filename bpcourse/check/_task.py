@@ -15,7 +15,8 @@ through ``_render_traceback_``, to show that one line instead of a traceback int
 
 Every expected value is computed independently of the course's own implementation: by centred
 finite differences (``numgrad``) of the forward computation, or from a worked example whose
-source is named. The modules of this package import nothing else from ``bpcourse``, so a
+source is named. The modules of this package import nothing else from ``bpcourse`` but the
+language switch ``bpcourse.i18n`` (which words a verdict uses, never what it decides), so a
 notebook that patches ``bpcourse.gradcheck`` cannot change what a check believes.
 """
 
@@ -29,6 +30,8 @@ from pathlib import Path
 from typing import Any, NoReturn
 
 import numpy as np
+
+from bpcourse.i18n import N_, _
 
 PASSED = "visible checks pass; the grade also runs hidden tests on other inputs"
 
@@ -49,14 +52,14 @@ class NotAttempted(CheckFailed):
 
 # What usually causes each kind of crash in an exercise, said to the student.
 _LIKELY_CAUSE = {
-    OverflowError: ("a number grew too large for a float, usually math.exp of a large argument: "
-                    "for x < 0 write σ(x) as e^x / (1 + e^x), or use ½(1 + tanh(x/2))"),
-    RecursionError: ("the recursion went too deep (Python stops near 1,000 nested calls); walk the "
-                     "graph with an explicit stack, a list you append to and pop from"),
-    ZeroDivisionError: "something divided by zero; check what the denominator is on these inputs",
-    NameError: ("a name your code uses is not defined; run the cells above this one, in order, "
-                "and check the spelling"),
-    MemoryError: "your code asked for more memory than there is; is an array far larger than needed?",
+    OverflowError: N_("a number grew too large for a float, usually math.exp of a large argument: "
+                      "for x < 0 write σ(x) as e^x / (1 + e^x), or use ½(1 + tanh(x/2))"),
+    RecursionError: N_("the recursion went too deep (Python stops near 1,000 nested calls); walk the "
+                       "graph with an explicit stack, a list you append to and pop from"),
+    ZeroDivisionError: N_("something divided by zero; check what the denominator is on these inputs"),
+    NameError: N_("a name your code uses is not defined; run the cells above this one, in order, "
+                  "and check the spelling"),
+    MemoryError: N_("your code asked for more memory than there is; is an array far larger than needed?"),
 }
 
 
@@ -67,7 +70,8 @@ def _where(exc: BaseException) -> str:
         if name.startswith(str(_PACKAGE)) or "site-packages" in name or name.startswith("<frozen"):
             continue
         code = (frame.line or "").strip()
-        return f" (line {frame.lineno} of your cell: `{code}`)" if code else f" (line {frame.lineno})"
+        return (_(" (line {n} of your cell: `{code}`)").format(n=frame.lineno, code=code) if code
+                else _(" (line {n})").format(n=frame.lineno))
     return ""
 
 
@@ -82,23 +86,25 @@ class Task:
 
     @property
     def name(self) -> str:
-        return f"task {self.id} {self.title}"
+        return _("task {id} {title}").format(id=self.id, title=_(self.title))
 
     # -- verdicts ---------------------------------------------------------------------------
 
     def ok(self, detail: str = "") -> None:
         """Print the honest pass line; ``detail`` (e.g. 'final loss 0.01') goes in brackets."""
         extra = f" ({detail})" if detail else ""
-        print(f"✓ {self.name}: visible checks pass{extra}; the grade also runs hidden tests on other inputs")
+        print(_("✓ {name}: visible checks pass{extra}; the grade also runs hidden tests on other inputs")
+              .format(name=self.name, extra=extra))
 
     def fail(self, message: str) -> NoReturn:
         __tracebackhide__ = True
-        raise CheckFailed(f"✗ {self.name}: {message}")
+        raise CheckFailed(_("✗ {name}: {message}").format(name=self.name, message=_(message)))
 
     def not_attempted(self, what: str = "your code") -> NoReturn:
         __tracebackhide__ = True
-        raise NotAttempted(f"{self.name}: not attempted yet ({what} still raises NotImplementedError; "
-                           "replace the `raise NotImplementedError()` line with your code)")
+        raise NotAttempted(_("{name}: not attempted yet ({what} still raises NotImplementedError; "
+                             "replace the `raise NotImplementedError()` line with your code)")
+                           .format(name=self.name, what=what))
 
     # -- calling the student's code -----------------------------------------------------------
 
@@ -117,10 +123,12 @@ class Task:
         except Exception as exc:
             cause = next((c for k, c in _LIKELY_CAUSE.items() if isinstance(exc, k)), "")
             if isinstance(exc, ValueError) and "broadcast" in str(exc):
-                cause = ("two arrays' shapes do not fit; print the shapes. A row-wise max or sum "
-                         "needs keepdims=True to broadcast back over its row")
+                cause = N_("two arrays' shapes do not fit; print the shapes. A row-wise max or sum "
+                           "needs keepdims=True to broadcast back over its row")
             text = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
-            self.fail(f"{what} raised {text}{_where(exc)}" + (f". Likely cause: {cause}" if cause else ""))
+            likely = _(". Likely cause: {cause}").format(cause=_(cause)) if cause else ""
+            raised = _("{what} raised {text}{where}").format(what=what, text=text, where=_where(exc))
+            self.fail(raised + likely)
 
     # -- reading what it returned -------------------------------------------------------------
 
@@ -129,34 +137,39 @@ class Task:
         try:
             arr = np.asarray(value, dtype=np.float64)
         except (TypeError, ValueError):
-            self.fail(f"{name} should be a number, got {value!r} ({type(value).__name__})")
+            self.fail(_("{name} should be a number, got {value} ({type})")
+                      .format(name=name, value=repr(value), type=type(value).__name__))
         if arr.shape != ():
-            self.fail(f"{name} should be a single number, got an array of shape {arr.shape}")
+            self.fail(_("{name} should be a single number, got an array of shape {shape}")
+                      .format(name=name, shape=arr.shape))
         return float(arr)
 
     def array(self, name: str, value: Any, shape: tuple[int, ...], hint: str = "") -> np.ndarray:
         """``value`` as a float64 array of exactly ``shape`` (no broadcasting), finite, or a verdict."""
         __tracebackhide__ = True
         if value is None:
-            self.fail(f"{name} is None: did you forget to return (or store) it?")
+            self.fail(_("{name} is None: did you forget to return (or store) it?").format(name=name))
         try:
             arr = np.asarray(value, dtype=np.float64)
         except (TypeError, ValueError):
-            self.fail(f"{name} should be an array of shape {shape}, got {type(value).__name__}")
+            self.fail(_("{name} should be an array of shape {shape}, got {type}")
+                      .format(name=name, shape=shape, type=type(value).__name__))
         if arr.shape != shape:
             hint = f" {hint}" if hint else ""
             if len(shape) == 2 and arr.shape == shape[::-1] and shape[0] != shape[1]:
-                self.fail(f"{name} is transposed: it has shape {arr.shape}, but it must have shape "
-                          f"{shape}.{hint}")
-            self.fail(f"{name} has shape {arr.shape}, but it must have shape {shape}.{hint}")
+                self.fail(_("{name} is transposed: it has shape {got}, but it must have shape {shape}.")
+                          .format(name=name, got=arr.shape, shape=shape) + hint)
+            self.fail(_("{name} has shape {got}, but it must have shape {shape}.")
+                      .format(name=name, got=arr.shape, shape=shape) + hint)
         if not np.all(np.isfinite(arr)):
-            self.fail(f"{name} contains nan or inf: {fmt(arr)}")
+            self.fail(_("{name} contains nan or inf: {value}").format(name=name, value=fmt(arr)))
         return arr
 
     def tuple(self, value: Any, n: int, names: str) -> tuple:
         __tracebackhide__ = True
         if not isinstance(value, tuple | list) or len(value) != n:
-            self.fail(f"it should return a tuple of {n} ({names}), got {value!r}")
+            self.fail(_("it should return a tuple of {n} ({names}), got {value}")
+                      .format(n=n, names=names, value=repr(value)))
         return tuple(value)
 
     def diagnose(self, got, expected, mistakes: Sequence[tuple[Any, str]], name: str,
@@ -171,7 +184,7 @@ class Task:
         for candidate, message in mistakes:
             if close(got, candidate, rtol, atol):
                 self.fail(message)
-        self.fail(f"{name} is wrong: {differ(got, expected)}")
+        self.fail(_("{name} is wrong: {how}").format(name=name, how=differ(got, expected)))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -225,16 +238,16 @@ def differ(got, expected) -> str:
         g = np.asarray(got, dtype=np.float64)
         e = np.asarray(expected, dtype=np.float64)
     except (TypeError, ValueError):
-        return f"expected {fmt(expected)}, got {got!r}"
+        return _("expected {expected}, got {got}").format(expected=fmt(expected), got=repr(got))
     if g.shape != e.shape or e.size <= 6:
-        return f"expected {fmt(e)}, got {fmt(g)}"
+        return _("expected {expected}, got {got}").format(expected=fmt(e), got=fmt(g))
     with np.errstate(invalid="ignore"):
         gap = np.where(np.isfinite(g), np.abs(g - e), np.inf)
     i = np.unravel_index(int(np.argmax(gap)), e.shape)
     where = "[" + ", ".join(map(str, i)) + "]"
     wrong = int(np.sum(~np.isclose(g, e, rtol=1e-6, atol=1e-9)))
-    return (f"{wrong} of its {e.size} entries are off; the worst is "
-            f"at {where}: expected {e[i]:.6g}, got {g[i]:.6g}")
+    return (_("{wrong} of its {n} entries are off; the worst is at {where}: expected {expected}, got {got}")
+            .format(wrong=wrong, n=e.size, where=where, expected=f"{e[i]:.6g}", got=f"{g[i]:.6g}"))
 
 
 def numgrad(f: Callable[[np.ndarray], float], x: np.ndarray, h: float = 1e-5) -> np.ndarray:

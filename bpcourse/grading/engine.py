@@ -46,6 +46,7 @@ from bpcourse.grading.spec import (
     _short,
     task_rng,
 )
+from bpcourse.i18n import LANGUAGE_CELL, _
 
 MAX_NOTEBOOK_BYTES = 20_000_000  # a submission larger than this is not read
 MAX_REPLY_BYTES = 50_000_000  # one reply from the sandbox; longer ones are dropped
@@ -201,12 +202,7 @@ class Step:
 
 
 def _is_language_cell(source: str) -> bool:
-    """The Chinese edition's first cell (bpcourse.translate.LANGUAGE_CELL, imported only when a cell
-    looks like it: that module pulls in nbformat, seconds of start-up for every grading run)."""
-    if not (source.startswith("import bpcourse") and "set_language" in source):
-        return False
-    from bpcourse.translate import LANGUAGE_CELL
-
+    """The Chinese edition's first cell (``bpcourse.i18n.LANGUAGE_CELL``, written by bpcourse.translate)."""
     return source == LANGUAGE_CELL
 
 
@@ -550,16 +546,19 @@ def _raised_verdict(raised: dict, steps: list[Step], errors: dict[str, dict], ta
     message = _short(str(raised.get("message", "")), 200)
     where = str(raised.get("where", ""))[:100]
     if kind == "NotImplementedError":
-        return True, f"not attempted yet ({where or 'your code'} still raises NotImplementedError)"
+        return True, _("not attempted yet ({what} still raises NotImplementedError)").format(
+            what=where or _("your code"))
     if kind == "NameError":
         for s in steps:  # the task's own cell still raises NotImplementedError: a blank answer cell
             blank = errors.get(s.label, {}).get("type") == "NotImplementedError"
             if s.student and s.task == task.grade_id and blank:
-                return True, f"not attempted yet ({s.label} still raises NotImplementedError)"
+                return True, _("not attempted yet ({what} still raises NotImplementedError)").format(
+                    what=s.label)
         cause = _failed_cells(errors, steps, task.grade_id)
         if cause:
             return False, f"{message}: {cause}"
-        return False, f"{message}: the cell that defines it was deleted or is not written yet"
+        return False, _("{message}: the cell that defines it was deleted or is not written yet").format(
+            message=message)
     who = f"{where} raised " if where and where != "__bpg_probe__" else ""
     text = f"{who}{kind}: {message}" if message else f"{who}{kind}"
     if kind == "MemoryError":
@@ -657,7 +656,7 @@ def _run(result: Result, spec, steps: list[Step], scratch: Path, timeout: float,
     try:
         for task_result in result.tasks:
             task = spec.task(task_result.grade_id)
-            label = f"task {task_result.number} {task_result.title}"
+            label = _("task {id} {title}").format(id=task_result.number, title=_(task_result.title))
             if task is None:
                 task_result.message = "the grader has no probe for this test cell"
                 continue
@@ -680,11 +679,12 @@ def _run(result: Result, spec, steps: list[Step], scratch: Path, timeout: float,
             reply = session.send({"op": "probe", "code": probe.source(), "args": args}, limit)
             if not isinstance(reply, dict):
                 task_result.message = {
-                    "timeout": f"✗ {label}: the test took longer than {limit:g} s (an endless loop in your "
-                               "code?)",
-                    "crash": f"✗ {label}: the process running your code died during this test (os._exit, a "
-                             "crash, or more memory than allowed?)",
-                }.get(reply, f"✗ {label}: your code returned more data than the grader reads")
+                    "timeout": _("✗ {label}: the test took longer than {limit} s (an endless loop in your "
+                                 "code?)").format(label=label, limit=f"{limit:g}"),
+                    "crash": _("✗ {label}: the process running your code died during this test (os._exit, "
+                               "a crash, or more memory than allowed?)").format(label=label),
+                }.get(reply, _("✗ {label}: your code returned more data than the grader reads").format(
+                    label=label))
                 session.close()
                 session = None
                 continue
@@ -718,18 +718,19 @@ def _judge(task: Task, label: str, reply: dict, args: Any, steps, errors, points
     if "raised" in reply:
         raised = reply["raised"] if isinstance(reply["raised"], dict) else {}
         not_attempted, text = _raised_verdict(raised, steps, errors, task)
-        return 0.0, text if not_attempted else f"✗ {label}: {text}"
+        return 0.0, text if not_attempted else _("✗ {label}: {message}").format(label=label, message=text)
     try:
         got = decode(reply.get("value"))
     except (ValueError, RecursionError):
-        return 0.0, f"✗ {label}: your code returned data the grader cannot read"
+        return 0.0, _("✗ {label}: your code returned data the grader cannot read").format(label=label)
     try:
         detail = task.judge(got, args)
     except Wrong as exc:
-        return 0.0, f"✗ {label}: {_short(exc, 400)}"
+        return 0.0, _("✗ {label}: {message}").format(label=label, message=_short(_(str(exc)), 400))
     except NotAttempted as exc:
-        return 0.0, f"not attempted yet ({_short(exc, 200)})"
+        return 0.0, _("not attempted yet ({what})").format(what=_short(exc, 200))
     except Exception as exc:  # the judge met data it did not expect (a hostile shape...): no points
-        return 0.0, f"✗ {label}: the grader could not judge what your code returned ({type(exc).__name__})"
-    return points, f"✓ {label}: correct{detail or ''}"
+        return 0.0, _("✗ {label}: the grader could not judge what your code returned ({type})").format(
+            label=label, type=type(exc).__name__)
+    return points, _("✓ {label}: correct{detail}").format(label=label, detail=detail or "")
 
