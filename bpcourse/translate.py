@@ -128,7 +128,8 @@ def update_catalogue(old: polib.POFile | None, msgs: list[tuple[str, str]], stem
     seen: dict[str, polib.POEntry] = {}
     for msgid, where in msgs:
         if msgid in seen:
-            seen[msgid].occurrences.append((where, ""))
+            if (where, "") not in seen[msgid].occurrences:
+                seen[msgid].occurrences.append((where, ""))
             continue
         entry = polib.POEntry(msgid=msgid, msgstr="", occurrences=[(where, "")])
         if msgid in known:
@@ -211,7 +212,8 @@ def _call_name(node: ast.Call) -> str | None:
 
 
 def library_messages(root: Path) -> list[tuple[str, str]]:
-    """(msgid, "file:line") for every message of the library, in file order (see the module doc)."""
+    """(msgid, file) for every message of the library, in the order of the files' lines (see the module
+    doc)."""
     files: list[Path] = []
     for name in LIBRARY_SOURCES:
         path = Path(root) / name
@@ -231,8 +233,9 @@ def library_messages(root: Path) -> list[tuple[str, str]]:
             elif name == "diagnose" and len(args) >= 3 and isinstance(args[2], ast.List | ast.Tuple):
                 texts += [_const(el.elts[1]) for el in args[2].elts
                           if isinstance(el, ast.Tuple) and len(el.elts) == 2]
-            found += [(t, f"{where}:{node.lineno}") for t in texts if t and t.strip()]
-    return sorted(found, key=lambda m: (m[1].rsplit(":", 1)[0], int(m[1].rsplit(":", 1)[1])))
+            found += [(node.lineno, t, where) for t in texts if t and t.strip()]
+    # Where a message is, by file only: a line number would change the catalogue at every edit.
+    return [(t, where) for _line, t, where in sorted(found, key=lambda m: (m[2], m[0]))]
 
 
 def _write(path: Path, text: str, write: bool, report: Report) -> None:
