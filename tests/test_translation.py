@@ -96,6 +96,7 @@ TRANSLATED = {
     "04_layers_as_composite_functions",
     "05_neurons_and_activations",
     "06_zhou_bp_derivation",
+    "07_standard_vs_accumulated_bp",
     "08_explorers",
     "ex01_gates",
     "ex02_backprop_as_dp",
