@@ -353,6 +353,7 @@ SUBMISSIONS.update({
                            {"ex07-chain-test": (0, ["½ of (5.4) cancels"])}),
     # Correct but unusual: everything written out in f(·) and the leaves; sums folded differently.
     "07_unusual_written_out": (E7, {
+        "ex07-E": _ret("ex07-E", "E_k", "0.5 * sp.Sum((f(beta[j] - theta[j]) - y[j]) ** 2, (j, 1, l))"),
         "ex07-g": _ret("ex07-g", "g_j", "-(f(beta[j] - theta[j]) - y[j]) * f(beta[j] - theta[j]) * "
                                         "(1 - f(beta[j] - theta[j]))"),
         "ex07-output": _ret("ex07-output", "dE_dw",
@@ -575,3 +576,19 @@ def test_ex07_proof_is_skipped_for_answers_no_book_answer_resembles():
     big = ["Pow", ["Add", b1, ["Symbol", "x_1"]], ["Integer", "200"]]
     padded = ["Add", book, big, ["Mul", ["Integer", "-1"], big]]  # book + big − big, not yet cancelled
     assert proved_equal(SymTree(padded), "db_dalpha") is None
+
+
+def test_ex06_random_expressions_reference_matches_finite_differences():
+    """The grader's local gradients of its random expressions, pushed back by the DP, agree with
+    centred differences of the expressions themselves."""
+    from bpcourse.grading.ex06 import _expression_graph, _fd_leaves, _reachable, _ref_grads
+
+    rng = np.random.default_rng(3)
+    for n in (20, 60):
+        _, spec, ops = _expression_graph(rng, n)
+        keep = _reachable(spec)
+        dp = _ref_grads(spec, keep)
+        fd = _fd_leaves(ops)
+        assert len(fd) == 4 and any(leaf in keep for leaf in fd)
+        for leaf, value in fd.items():
+            assert math.isclose(dp[leaf], value, rel_tol=1e-6, abs_tol=1e-8)

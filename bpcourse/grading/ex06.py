@@ -287,6 +287,72 @@ def _graphs(rng) -> list:
             ["a chain of 5,000 nodes", "chain"]]
 
 
+_EXPR_OPS = ("add", "mul", "tanh", "sigmoid", "square")
+
+
+def _expr_forward(ops, leaves: dict[int, float]) -> tuple[list[float], list[tuple]]:
+    """Values and local gradients of a random expression (the grader's own math, in floats)."""
+    vals, locs = [], []
+    for k, (op, parents, leaf) in enumerate(ops):
+        a = [vals[p] for p in parents]
+        if op == "leaf":
+            out, loc = leaves.get(k, leaf), ()
+        elif op == "add":
+            out, loc = a[0] + a[1], (1.0, 1.0)
+        elif op == "mul":
+            out, loc = a[0] * a[1], (a[1], a[0])
+        elif op == "tanh":
+            out = math.tanh(a[0])
+            loc = (1.0 - out * out,)
+        elif op == "sigmoid":
+            out = 1.0 / (1.0 + math.exp(-a[0]))
+            loc = (out * (1.0 - out),)
+        else:  # square
+            out, loc = a[0] * a[0], (2.0 * a[0],)
+        vals.append(out)
+        locs.append(loc)
+    return vals, locs
+
+
+def _random_expression(rng, n: int) -> list:
+    """[op, parents, leaf value] per node: four leaves, then random operations on earlier nodes
+    (each node used by later ones as it comes, so forks and reuse are common)."""
+    ops = [["leaf", [], float(np.round(rng.uniform(-1.5, 1.5), 3))] for _ in range(4)]
+    for k in range(4, n):
+        op = _EXPR_OPS[int(rng.integers(len(_EXPR_OPS)))]
+        arity = 2 if op in ("add", "mul") else 1
+        recent = max(0, k - 6)  # mostly recent nodes, so the output depends on most of them
+        ops.append([op, [int(p) for p in rng.integers(recent, k, size=arity)], 0.0])
+    ops.append(["add", [n - 1, n - 2], 0.0])
+    return ops
+
+
+def _expression_graph(rng, n: int) -> list:
+    """[name, spec, ops]: the spec (parents, local gradients, data) the probe builds, and the
+    expression itself, from which the judge also takes finite differences."""
+    ops = _random_expression(rng, n)
+    vals, locs = _expr_forward(ops, {})
+    spec = [[parents, list(loc), v] for (_, parents, _), loc, v in zip(ops, locs, vals, strict=True)]
+    return [f"a random expression of {n + 1} nodes (+, ×, tanh, σ, x²)", spec, ops]
+
+
+def _backward_graphs(rng) -> list:
+    return [[name, spec, None] for name, spec in _graphs(rng)] + [_expression_graph(rng, 30),
+                                                                  _expression_graph(rng, 60)]
+
+
+def _fd_leaves(ops) -> dict[int, float]:
+    """∂(output)/∂(leaf) by centred differences of the expression, for every leaf."""
+    out = {}
+    for k, (op, _, leaf) in enumerate(ops):
+        if op == "leaf":
+            h = 1e-6
+            up = _expr_forward(ops, {k: leaf + h})[0][-1]
+            down = _expr_forward(ops, {k: leaf - h})[0][-1]
+            out[k] = (up - down) / (2 * h)
+    return out
+
+
 def _expand(spec):
     if spec == "chain":
         return [[[], []]] + [[[k], [1.0 if k % 2 else -1.0]] for k in range(5000)]
@@ -380,7 +446,7 @@ def _probe_backward(rng):
         Value.topological_order = ref_topological_order
         out = []
         try:
-            for name, spec in args:
+            for name, spec, _ in args:
                 if spec == "chain":
                     spec = [[[], []]] + [[[k], [1.0 if k % 2 else -1.0]] for k in range(5000)]
                 nodes = build(spec)
@@ -400,7 +466,7 @@ def _probe_backward(rng):
             else:
                 Value.topological_order = saved
         return out
-    '''), _graphs(rng))
+    '''), _backward_graphs(rng))
 
 
 def _ref_grads(spec, keep: set[int], assign=False, forward=False) -> np.ndarray:
@@ -418,7 +484,7 @@ def _ref_grads(spec, keep: set[int], assign=False, forward=False) -> np.ndarray:
 
 def _judge_backward(got, graphs):
     got = items(got, len(graphs), "one result per graph")
-    for (name, spec), res in zip(graphs, got, strict=True):
+    for (name, spec, ops), res in zip(graphs, got, strict=True):
         spec = _expand(spec)
         if isinstance(res, Raised):
             if res.type == "RecursionError":
@@ -446,6 +512,11 @@ def _judge_backward(got, graphs):
             (np.zeros(len(keep)), f"on {name} every grad is 0: set self.grad = 1.0 (∂self/∂self) after the "
                                   "reset"),
         ], f"the grads on {name}")
+        if ops is not None:  # the expression's own finite differences, for every leaf it uses
+            for leaf, fd in _fd_leaves(ops).items():
+                if leaf in keep and not math.isclose(once[keep.index(leaf)], fd, rel_tol=1e-5, abs_tol=1e-7):
+                    fail(f"on {name}, ∂f/∂(leaf {leaf}) is {once[keep.index(leaf)]:.6g}, but finite "
+                         f"differences of f give {fd:.6g}")
         if not np.allclose(twice, once, rtol=1e-9, atol=1e-12):
             fail(f"calling backward a second time changed the grads on {name}: backward must first set "
                  "grad = 0.0 on every node of the order (step 2), so it computes them afresh")
