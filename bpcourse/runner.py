@@ -245,11 +245,50 @@ class Runner:
     def notes(self) -> list[str]:
         after = self._snapshot()
         out = [f"replaced {k}" for k, v in after["attrs"].items() if v != self.before["attrs"].get(k)]
+        out += list(_TRIED)  # also sent as they happened, in case the process is killed
         if after["ast"] != self.before["ast"]:
             out.append("added an IPython AST transformer")
         if after["input"] != self.before["input"]:
             out.append("added an IPython input transformer")
         return out
+
+
+_TRIED: dict[str, None] = {}  # what the audit hook saw, in order, at most 20 entries
+_WRITE_FLAGS = os.O_WRONLY | os.O_RDWR | os.O_APPEND | os.O_CREAT | os.O_TRUNC
+
+
+def _audit(event: str, args: tuple) -> None:
+    """Note (for the lecturer, informational) writes outside scratch and /tmp, network and processes,
+    and send each note at once (``{"id": -1, "note": ...}``), so that a process killed at the time
+    limit still tells. Python's audit hooks cannot be removed once added."""
+    try:
+        if len(_TRIED) >= 20:
+            return
+        before = len(_TRIED)
+        if event == "open" and len(args) >= 3:
+            path, mode, flags = args[0], args[1], args[2]
+            writing = (isinstance(mode, str) and any(c in mode for c in "wax+")) or (
+                mode is None and isinstance(flags, int) and flags & _WRITE_FLAGS)
+            if writing and isinstance(path, str | bytes):
+                where = os.path.abspath(os.fsdecode(path))
+                if not where.startswith((_SCRATCH, "/tmp/", "/dev/")):
+                    _TRIED[f"tried to write {where[:120]}"] = None
+        elif event == "socket.connect":
+            _TRIED["tried to open a network connection"] = None
+        elif event in ("os.fork", "os.forkpty", "subprocess.Popen", "os.system", "os.posix_spawn", "os.exec"):
+            _TRIED["started processes"] = None
+        elif event == "os.kill":
+            _TRIED["sent a signal to a process"] = None
+        if len(_TRIED) > before and _REPORT:
+            _REPORT[0]({"id": -1, "note": list(_TRIED)[-1]})
+    except Exception:  # an audit hook must never break the event it watches
+        pass
+
+
+_REPORT: list = []  # the channel's reply function, once it exists
+
+
+_SCRATCH = os.getcwd() + os.sep
 
 
 def _catch(fn, *args, **kwargs):
@@ -310,11 +349,13 @@ def main(argv: list[str]) -> int:
     sys.stdout = sys.stderr = _CappedText()
     sys.__stdout__ = sys.__stderr__ = sys.stdout
     os.environ["BPCOURSE_SANDBOX"] = "1"
+    sys.addaudithook(_audit)
 
     def reply(obj: dict) -> None:
         channel.write(json.dumps(obj, allow_nan=True) + "\n")
         channel.flush()
 
+    _REPORT.append(reply)
     runner = Runner()
     reply({"id": 0, "ready": True})
     for line in commands:

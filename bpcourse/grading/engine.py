@@ -369,6 +369,7 @@ class Session:
         self.replies: queue.Queue = queue.Queue()
         self.next_id = 1
         self.stray = 0
+        self.tried: dict[str, None] = {}  # notes the sandbox sent as they happened (informational)
         threading.Thread(target=self._read, args=(self.proc.stdout,), daemon=True).start()
 
     def _read(self, stream) -> None:
@@ -418,6 +419,29 @@ class Session:
                 continue
             if isinstance(reply, dict) and reply.get("id") == ident:
                 return reply
+            if isinstance(reply, dict) and reply.get("id") == -1 and isinstance(reply.get("note"), str):
+                if len(self.tried) < 20:
+                    self.tried[reply["note"][:140]] = None
+                continue
+            self.stray += 1
+
+    def drain(self) -> None:
+        """Read what has arrived and not been read: a reply nobody asked for (or a second one for the
+        same command) means the code wrote on the channel itself."""
+        while True:
+            try:
+                line = self.replies.get_nowait()
+            except queue.Empty:
+                return
+            if line is _EOF or line is _TOO_BIG:
+                self.stray += line is _TOO_BIG
+                continue
+            try:
+                reply = json.loads(line)
+            except (ValueError, RecursionError):
+                reply = None
+            if isinstance(reply, dict) and reply.get("id") == -1:
+                continue
             self.stray += 1
 
     def send(self, cmd: dict, timeout: float) -> dict | str:
@@ -615,6 +639,7 @@ def _run(result: Result, spec, steps: list[Step], scratch: Path, timeout: float,
     errors: dict[str, dict] = {}
     session: Session | None = None
     runtime_notes: set[str] = set()
+    sessions: list[Session] = []
     restarts = len(result.tasks) + EXTRA_RESTARTS
     output_chars = 0
 
@@ -624,6 +649,7 @@ def _run(result: Result, spec, steps: list[Step], scratch: Path, timeout: float,
         while restarts > 0:
             restarts -= 1
             s = Session(scratch, sandbox)
+            sessions.append(s)
             ready = s.wait(0, STARTUP_TIMEOUT)
             if not isinstance(ready, dict):
                 s.close()
@@ -701,11 +727,14 @@ def _run(result: Result, spec, steps: list[Step], scratch: Path, timeout: float,
                 output_chars = out["chars"]
             if isinstance(out, dict) and isinstance(out.get("peak_kib"), int):
                 result.peak_kib = out["peak_kib"]
-            if session.stray:
-                runtime_notes.add("wrote lines of its own on the grader's channel")
+            session.drain()
     finally:
         if session is not None:
             session.close()
+    for s in sessions:
+        runtime_notes.update(s.tried)
+        if s.stray:
+            runtime_notes.add("wrote lines of its own on the grader's channel")
     if output_chars > 100_000:
         result.notes.append(f"your code printed {output_chars:,} characters; only the first 100,000 "
                             "were kept")
