@@ -148,6 +148,26 @@ def train(model, X, t, steps, lr):
         k += 1
     return losses
 '''
+NUMPY_TRAIN = '''
+def train(model, X, t, steps, lr):
+    """Exact gradient descent, but in numpy: the engine is never used."""
+    params = model.parameters()
+    hidden = len(model.b)
+    theta = np.array([p.data for p in params])
+    losses = []
+    for _ in range(steps):
+        W, b, v, c = theta[:2 * hidden].reshape(hidden, 2), theta[2 * hidden:3 * hidden], \\
+            theta[3 * hidden:4 * hidden], theta[-1]
+        a = np.tanh(X @ W.T + b)
+        r = a @ v + c - t
+        losses.append(float(np.mean(r ** 2)))
+        d = 2 * r / len(t)
+        dz = np.outer(d, v) * (1 - a ** 2)
+        theta = theta - lr * np.concatenate([(dz.T @ X).ravel(), dz.sum(0), a.T @ d, [d.sum()]])
+    for p, value in zip(params, theta):
+        p.data = float(value)
+    return losses
+'''
 LOOKUP_06 = {
     "ex06-add": '''
 @add_to_class(Value)
@@ -310,6 +330,8 @@ SUBMISSIONS: dict[str, tuple[str, dict[str, str], dict[str, tuple[float, list[st
     "06_train_some_params": (E6, {"ex06-train": _edit(E6, "ex06-train", "params = model.parameters()",
                                                        "params = model.parameters()[-5:]")},
                              {"ex06-train-test": (0, ["never moved", "every p"])}),
+    "06_train_without_the_engine": (E6, {"ex06-train": NUMPY_TRAIN},
+                                    {"ex06-train-test": (0, ["backward", "once per step"])}),
     # Correct but unusual: Kahn's algorithm; gradients kept in a dict; a hand-rolled training loop.
     "06_unusual_kahn": (E6, {"ex06-topo": KAHN_TOPO}, {}),
     "06_unusual_dict_backward_and_loop_train": (E6, {"ex06-backward": CLOSURE_ENGINE_BACKWARD,

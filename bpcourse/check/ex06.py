@@ -346,7 +346,7 @@ def _params(t: Task, model, what: str) -> np.ndarray:
     return np.array([t.number(f"a parameter's data {what}", p.data) for p in model.parameters()])
 
 
-def _reference_engine(Value) -> dict:
+def _reference_engine(Value, calls: dict) -> dict:
     """Reference operations for ``Value`` (built with its given constructor): train is first checked
     with these, so that a mistake in tasks 6.1-6.6 shows up there, not as a wrong training step."""
 
@@ -369,6 +369,7 @@ def _reference_engine(Value) -> dict:
         return Value(th, (self,), (1.0 - th * th,))
 
     def backward(self):
+        calls["backward"] = calls.get("backward", 0) + 1
         order = _ref_topological_order(self)
         for node in order:
             node.grad = 0.0
@@ -393,11 +394,16 @@ def check_value_training(train: Callable, MLP: type) -> None:
     X, y = _data(5, 8)
     model = MLP(2, hidden, seed=4)
     Value = type(model.parameters()[0])
-    saved = {k: Value.__dict__.get(k) for k in _reference_engine(Value)}
-    for k, fn in _reference_engine(Value).items():
+    calls: dict = {}
+    engine = _reference_engine(Value, calls)
+    saved = {k: Value.__dict__.get(k) for k in engine}
+    for k, fn in engine.items():
         setattr(Value, k, fn)
     try:
         _one_exact_step(t, train, model, X, y, hidden, lr)
+        if calls.get("backward") != 1:
+            t.fail(f"train(..., steps=1, ...) called backward {calls.get('backward', 0)} times: call "
+                   "L.backward() once per step, so that your engine computes the gradients")
     finally:
         for k, fn in saved.items():
             if fn is None:

@@ -549,7 +549,10 @@ def ref_exp(self):
     e = math.exp(self.data)
     return Value(e, (self,), (e,))
 
+calls = {"backward": 0}
+
 def ref_backward(self):
+    calls["backward"] += 1
     order = ref_topological_order(self)
     for node in order:
         node.grad = 0.0
@@ -570,6 +573,7 @@ REF_ENGINE = {
 }
 
 def run(case):
+    calls["backward"] = 0
     model = MLP(2, case["hidden"], seed=case["seed"])
     before = [float(p.data) for p in model.parameters()]
     losses = catch(train, model, case["X"], case["t"], case["steps"], case["lr"])
@@ -580,7 +584,8 @@ def run(case):
     if not isinstance(losses, (list, tuple)):
         return {"type": type(losses).__name__}
     return {"before": before, "after": [float(p.data) for p in model.parameters()],
-            "losses": [float(getattr(v, "data", v)) for v in list(losses)[:1000]]}
+            "losses": [float(getattr(v, "data", v)) for v in list(losses)[:1000]],
+            "backward_calls": calls["backward"]}
 '''
 
 
@@ -663,6 +668,9 @@ def _judge_train(got, cases):
         losses = np.asarray([number(v, "a loss") for v in losses])
         L0, grad0 = mlp_loss_and_grad(before, X, t, hidden)
         if case["engine"] == "reference":
+            if res.get("backward_calls") != steps:
+                fail(f"train(..., steps={steps}, ...) called backward {res.get('backward_calls')} times: "
+                     "call L.backward() once per step, so that the engine computes the gradients")
             still = int(np.sum(after == before))
             if 0 < still < n_params:
                 fail(f"{still} of the {n_params} parameters never moved: update every p in "
