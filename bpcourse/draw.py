@@ -16,7 +16,10 @@ None``) is left out, not drawn as 0.00: zero would be a claim, "not computed" is
 
 from __future__ import annotations
 
+from weakref import WeakKeyDictionary
+
 import matplotlib.pyplot as plt
+from matplotlib.artist import Artist
 from matplotlib.axes import Axes
 from matplotlib.collections import LineCollection
 
@@ -28,6 +31,8 @@ VALUE_COLOUR = "tab:green"  # forward values, as on the slides
 GRAD_COLOUR = "tab:red"  # gradients
 NO_GRAD_NOTE = "run backward() to see gradients"
 
+
+_DRAWN: WeakKeyDictionary[Axes, list[Artist]] = WeakKeyDictionary()  # what draw() put on each Axes
 
 _SYMBOL = {"*": "×", "-": "−", "neg": "−x", "dot": "Σwx"}  # how an operation is written inside its circle
 
@@ -92,7 +97,7 @@ def _layout(f: Value) -> tuple[list[Value], dict[int, tuple[float, float]], int,
             u = [(row[c] + 0.3 * (slot - (arity - 1) / 2)) for c, slot, arity in uses[id(node)] if c in row]
             return (sum(u) / len(u) if u else 0.0, i)
 
-        ranked = sorted(nodes, key=lambda n, _k=key: _k(n, nodes.index(n)))
+        ranked = [node for _, node in sorted(((key(n, i), i), n) for i, n in enumerate(nodes))]
         for rank, node in enumerate(ranked):
             row[id(node)] = rank - (len(ranked) - 1) / 2
     positions = {id(n): (float(column[id(n)]), -row[id(n)]) for n in order}
@@ -119,10 +124,10 @@ def draw(f: Value, ax: Axes | None = None, max_nodes: int = 100) -> Axes:
         # Sized to the graph, but at most 16 × 10 inches: a notebook shrinks wider figures to its
         # width anyway, and at 16 inches 30 nodes in a row still leave room for each node's text.
         _, ax = plt.subplots(figsize=(min(16.0, 1.2 + 1.7 * n_columns), min(10.0, 0.9 + 1.15 * tallest)))
-    elif getattr(ax, "_bpcourse_artists", None) is not None:
+    elif ax in _DRAWN:
         # Redrawing into our own drawing: remove what we drew (much faster than ax.clear(),
         # which rebuilds ticks and spines; an explorer redraws on every slider move).
-        for artist in ax._bpcourse_artists:
+        for artist in _DRAWN[ax]:
             artist.remove()
     else:
         ax.clear()
@@ -169,7 +174,7 @@ def draw(f: Value, ax: Axes | None = None, max_nodes: int = 100) -> Axes:
     if missing:
         ax.text(0.5, 0.0, NO_GRAD_NOTE, transform=ax.transAxes, ha="center", va="bottom", fontsize=9,
                 style="italic", color="0.35", gid="note")
-    ax._bpcourse_artists = ax.texts[texts_before:] + ax.collections[collections_before:]
+    _DRAWN[ax] = [*ax.texts[texts_before:], *ax.collections[collections_before:]]
     top = (tallest - 1) / 2
     ax.set_xlim(-0.6, n_columns - 0.4)
     ax.set_ylim(-top - 0.85, top + 0.75)

@@ -200,17 +200,17 @@ def log_softmax(s: np.ndarray, axis: int = -1) -> np.ndarray:
     The maximum along the axis is subtracted first (p does not change), so exp never overflows,
     and log p is s − log Σ e^s: never the log of a p that rounded to 0.
     """
-    s = _array(np.asarray(s))
-    assert s is not None
-    shifted = s - s.max(axis=axis, keepdims=True)
+    a = _array(np.asarray(s))
+    assert a is not None
+    shifted = a - a.max(axis=axis, keepdims=True)
     return shifted - np.log(np.exp(shifted).sum(axis=axis, keepdims=True))
 
 
 def softmax(s: np.ndarray, axis: int = -1) -> np.ndarray:
     """p_c = e^{s_c} / Σ_c' e^{s_c'} along ``axis`` (the maximum subtracted first: no overflow)."""
-    s = _array(np.asarray(s))
-    assert s is not None
-    e = np.exp(s - s.max(axis=axis, keepdims=True))
+    a = _array(np.asarray(s))
+    assert a is not None
+    e = np.exp(a - a.max(axis=axis, keepdims=True))
     return e / e.sum(axis=axis, keepdims=True)
 
 

@@ -75,13 +75,11 @@ class Gate:
     """
 
     n_inputs = 1
+    local: Callable[..., Local]  # each gate writes it: local(*inputs) -> (out, local gradients)
 
     def __init__(self) -> None:
         self.inputs: tuple[float, ...] | None = None  # the cache: backward needs these
         self.local_grads: tuple[float, ...] | None = None
-
-    def local(self, *inputs: float) -> Local:
-        raise NotImplementedError
 
     def forward(self, *inputs: float) -> float:
         name = type(self).__name__
@@ -255,6 +253,12 @@ class Value:
     """
 
     __slots__ = ("data", "grad", "label", "parents", "local_grads", "op")
+    data: float
+    grad: float | None
+    label: str
+    parents: tuple[Value, ...]
+    local_grads: tuple[float, ...]
+    op: str
 
     def __init__(self, data: float, label: str = "", parents: tuple[Value, ...] = (),
                  local_grads: tuple[float, ...] = (), op: str = "") -> None:
@@ -263,7 +267,7 @@ class Value:
         elif not math.isfinite(data):  # an operation overflowed (inf) or met inf − inf (nan)
             raise _not_finite(data, op, [p.data for p in parents])
         self.data = data
-        self.grad: float | None = None
+        self.grad = None
         self.label = label
         self.parents = parents
         self.local_grads = local_grads
@@ -377,14 +381,14 @@ class Value:
         x_data = [x.data if isinstance(x, Value) else _as_float(x, "Value.dot xs") for x in xs]
         parents: list[Value] = []
         grads: list[float] = []
-        for w, x in zip(ws, x_data, strict=True):
+        for w, x_value in zip(ws, x_data, strict=True):
             if isinstance(w, Value):
                 parents.append(w)
-                grads.append(x)  # ∂(w·x)/∂w = x
-        for x, w in zip(xs, w_data, strict=True):
+                grads.append(x_value)  # ∂(w·x)/∂w = x
+        for x, w_value in zip(xs, w_data, strict=True):
             if isinstance(x, Value):
                 parents.append(x)
-                grads.append(w)  # ∂(w·x)/∂x = w
+                grads.append(w_value)  # ∂(w·x)/∂x = w
         if isinstance(bias, Value):
             start = bias.data
             parents.append(bias)
@@ -438,7 +442,7 @@ class Value:
             upstream = node.grad
             # local_grads was built beside parents, one entry per parent: their lengths agree
             for parent, local in zip(node.parents, node.local_grads, strict=False):
-                parent.grad += local * upstream  # += : gradients add at forks
+                parent.grad += local * upstream  # type: ignore[operator]  # set to 0.0 above; += : forks add
         for node in reversed(order):
             if not math.isfinite(node.grad):  # type: ignore[arg-type]
                 name = node.label or node.op or "a leaf"

@@ -436,7 +436,7 @@ class Neuron(Layer):
     def bias(self) -> float:
         return float(self.params["b"])
 
-    def forward(self, x: np.ndarray) -> float | np.ndarray:
+    def forward(self, x: np.ndarray) -> float | np.ndarray:  # type: ignore[override]  # one x: a float
         x_arr = np.asarray(x)
         self.single = x_arr.ndim == 1
         if self.single and x_arr.shape != (self.n_in,):
@@ -616,7 +616,7 @@ class Sequential(Layer):
                 return layer.backward(dout, need_dx=False)  # fills its grads, returns None
             # dout holds ∂z/∂x^{i+1}. The layer sets its grads to ∂z/∂w^i = ∂z/∂x^{i+1} · ∂x^{i+1}/∂w^i
             # and returns ∂z/∂x^i = ∂z/∂x^{i+1} · ∂x^{i+1}/∂x^i, the dout of the layer below it.
-            dout = layer.backward(dout)
+            dout = layer.backward(dout)  # type: ignore[assignment]  # need_dx is True: an array
         return dout
 
     def __len__(self) -> int:

@@ -132,7 +132,7 @@ def sigmoid_identity() -> Step:
     """(5.9): for f(z) = 1/(1 + e^(−z)), f'(z) = f(z)(1 − f(z)), differentiated from the definition."""
     definition = f(z).rewrite(sp.exp)
     derived = sp.diff(definition, z)
-    closed = f(z) * (1 - f(z))
+    closed: sp.Expr = f(z) * (1 - f(z))
     return _step(
         "(5.9)", "the sigmoid's derivative, from its definition", sp.Derivative(f(z), z),
         derived, closed, closed.rewrite(sp.exp),
