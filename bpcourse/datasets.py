@@ -19,6 +19,8 @@ from importlib import resources
 
 import numpy as np
 
+from bpcourse.validate import count, real_number
+
 # Attribute names and their values, in the order the book lists them, with English glosses.
 ATTRIBUTES: dict[str, tuple[str, dict[str, str]]] = {
     "色泽": ("colour", {"青绿": "green", "乌黑": "dark", "浅白": "pale"}),
@@ -83,14 +85,20 @@ def watermelon3a() -> tuple[np.ndarray, np.ndarray]:
     return X[:, -2:].copy(), y
 
 
-def _check_size(name: str, n: int) -> None:
-    if not isinstance(n, int | np.integer) or n < 1:
-        raise ValueError(f"{name} expected a positive integer number of points, got {n!r}")
+MAX_POINTS = 10_000_000  # a toy data set larger than this is a typo, not a plan (160 MB of floats)
+
+
+def _check_args(name: str, n: int, noise: float) -> tuple[int, float]:
+    n = count(n, f"{name} n (the number of points)", maximum=MAX_POINTS)
+    noise = real_number(noise, f"{name} noise")
+    if noise < 0:
+        raise ValueError(f"{name} expected noise >= 0 (a standard deviation), got {noise!r}")
+    return n, noise
 
 
 def make_moons(n: int = 200, noise: float = 0.1, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
     """Two interleaved half circles. ``X`` (n, 2), ``y`` (n,) with classes 0 and 1."""
-    _check_size("make_moons", n)
+    n, noise = _check_args("make_moons", n, noise)
     rng = np.random.default_rng(seed)
     y = np.arange(n) % 2
     t = rng.uniform(0.0, np.pi, size=n)
@@ -104,9 +112,8 @@ def make_spirals(
     n: int = 300, classes: int = 3, noise: float = 0.2, seed: int = 0
 ) -> tuple[np.ndarray, np.ndarray]:
     """``classes`` interleaved spiral arms (the CS231n toy problem). ``X`` (n, 2), ``y`` (n,)."""
-    _check_size("make_spirals", n)
-    if classes < 2:
-        raise ValueError(f"make_spirals expected classes >= 2, got {classes}")
+    n, noise = _check_args("make_spirals", n, noise)
+    classes = count(classes, "make_spirals classes", minimum=2)
     rng = np.random.default_rng(seed)
     y = np.arange(n) % classes
     r = rng.uniform(0.05, 1.0, size=n)
@@ -117,7 +124,7 @@ def make_spirals(
 
 def make_xor(n: int = 200, noise: float = 0.1, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
     """Four blobs at (±1, ±1); class 1 where the signs differ (XOR). ``X`` (n, 2), ``y`` (n,)."""
-    _check_size("make_xor", n)
+    n, noise = _check_args("make_xor", n, noise)
     rng = np.random.default_rng(seed)
     signs = rng.choice([-1.0, 1.0], size=(n, 2))
     X = signs * 1.0 + rng.normal(0.0, noise * 2, size=(n, 2))

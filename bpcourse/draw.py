@@ -1,6 +1,7 @@
 """Draw the computational graph (计算图) of a ``Value``, in the style of the CS231n slides.
 
     from bpcourse.gates import Value
+from bpcourse.validate import count
     from bpcourse.draw import draw
     x, y, z = Value(-2.0, label="x"), Value(5.0, label="y"), Value(-4.0, label="z")
     f = (x + y) * z
@@ -24,6 +25,7 @@ from matplotlib.axes import Axes
 from matplotlib.collections import LineCollection
 
 from bpcourse.gates import Value
+from bpcourse.validate import count
 
 __all__ = ["draw", "VALUE_COLOUR", "GRAD_COLOUR", "NO_GRAD_NOTE"]
 
@@ -113,6 +115,9 @@ def draw(f: Value, ax: Axes | None = None, max_nodes: int = 100) -> Axes:
     """
     if not isinstance(f, Value):
         raise TypeError(f"draw expected a Value (the output of a computation), got {type(f).__name__}")
+    if ax is not None and not isinstance(ax, Axes):
+        raise TypeError(f"draw expected ax to be a matplotlib Axes or None, got {type(ax).__name__}")
+    max_nodes = count(max_nodes, "draw max_nodes")
     n_nodes = len(f.topological_order())
     if n_nodes > max_nodes:
         raise ValueError(

@@ -37,7 +37,7 @@ from collections.abc import Iterable
 import numpy as np
 
 from bpcourse import functional as F
-from bpcourse.validate import count, positive_number, real_number
+from bpcourse.validate import check_size, count, positive_number, real_number
 
 __all__ = [
     "Layer", "Loss", "Linear", "Sigmoid", "Tanh", "ReLU", "LeakyReLU", "ELU", "Maxout", "Neuron",
@@ -98,6 +98,14 @@ def _no_forward(where: str) -> RuntimeError:
         f"{where} was called before forward: the layer has nothing cached, and its gradient "
         "depends on the forward values. Call forward first."
     )
+
+
+MAX_PARAMS = 50_000_000  # a layer with more parameters than this (400 MB in float64) is refused
+
+
+def _check_param_count(n: int, where: str) -> None:
+    check_size(n, MAX_PARAMS, f"{where} would have parameters", "layers.MAX_PARAMS",
+               "A course network needs far fewer; check n_in and n_out.")
 
 
 def _make_rng(rng: np.random.Generator | None, seed: int | None) -> np.random.Generator:
@@ -181,6 +189,7 @@ class Linear(Layer):
         self.n_in = count(n_in, "Linear n_in")
         self.n_out = count(n_out, "Linear n_out")
         dtype = _float_dtype(dtype, "Linear dtype")
+        _check_param_count(self.n_in * self.n_out + self.n_out, f"Linear({self.n_in}, {self.n_out})")
         rng = _make_rng(rng, seed)
         W = rng.normal(0.0, np.sqrt(2.0 / self.n_in), size=(self.n_in, self.n_out)).astype(dtype)
         self.params = {"W": W, "b": np.zeros(self.n_out, dtype=dtype)}
@@ -368,6 +377,8 @@ class Maxout(Layer):
         self.n_in = count(n_in, "Maxout n_in")
         self.n_out = count(n_out, "Maxout n_out")
         self.k = count(k, "Maxout k")
+        _check_param_count(self.k * (self.n_in + 1) * self.n_out,
+                           f"Maxout({self.n_in}, {self.n_out}, k={self.k})")
         rng = _make_rng(rng, seed)
         W = rng.normal(0.0, np.sqrt(2.0 / self.n_in), size=(self.k, self.n_in, self.n_out))
         self.params = {"W": W, "b": np.zeros((self.k, self.n_out))}
@@ -420,6 +431,7 @@ class Neuron(Layer):
     def __init__(self, n_in: int, rng: np.random.Generator | None = None, seed: int | None = None) -> None:
         super().__init__()
         self.n_in = count(n_in, "Neuron n_in")
+        _check_param_count(self.n_in + 1, f"Neuron({self.n_in})")
         rng = _make_rng(rng, seed)
         w = rng.normal(0.0, np.sqrt(1.0 / self.n_in), size=self.n_in)
         self.params = {"w": w, "b": np.zeros(())}

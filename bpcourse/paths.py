@@ -29,18 +29,22 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
+from numbers import Integral
 
 import numpy as np
 
 from bpcourse.gates import Value
+from bpcourse.validate import check_size, count, real_number
 
 __all__ = [
     "Graph", "layered_graph", "count_paths", "PathSum", "sum_over_paths", "TooManyPathsError",
     "Deltas", "backprop_deltas", "delta_table", "Tangents", "forward_tangents", "MAX_PATHS",
-    "layered_counts",
+    "layered_counts", "MAX_NODES", "MAX_EDGES",
 ]
 
 MAX_PATHS = 200_000  # beyond this, enumerating paths one by one takes more than a few seconds
+MAX_NODES = 1_000_000  # a Graph keeps a name and an edge list per node: beyond this, memory and time
+MAX_EDGES = 1_000_000  # layered_graph refuses more edges than this (about 100 MB of Python tuples)
 
 
 @dataclass
@@ -61,17 +65,24 @@ class Graph:
     layers: list[list[int]] | None = None
 
     def __post_init__(self) -> None:
+        self.n_nodes = count(self.n_nodes, "Graph n_nodes", maximum=MAX_NODES)
         if not self.names:
             self.names = [str(i) for i in range(self.n_nodes)]
         if len(self.names) != self.n_nodes:
             raise ValueError(f"Graph expected {self.n_nodes} names, got {len(self.names)}")
-        for u, v, local in self.edges:
+        for k, edge in enumerate(self.edges):
+            if not (isinstance(edge, tuple | list) and len(edge) == 3):
+                raise ValueError(f"Graph expected each edge as (u, v, local) with local = ∂v/∂u; "
+                                 f"edge {k} is {edge!r}")
+            u, v, local = edge
+            if any(isinstance(n, bool) or not isinstance(n, Integral) for n in (u, v)):
+                raise ValueError(f"Graph edge {k}: node numbers must be integers, got ({u!r}, {v!r})")
             if not (0 <= u < v < self.n_nodes):
                 raise ValueError(
                     f"Graph edge ({u}, {v}) must go from a smaller to a larger node number, both in "
                     f"0..{self.n_nodes - 1} (nodes are numbered in topological order)"
                 )
-            if not math.isfinite(local):
+            if not math.isfinite(real_number(local, f"Graph edge ({u}, {v}) local", finite=False)):
                 raise ValueError(f"Graph edge ({u}, {v}) has a non-finite local derivative {local!r}")
 
     def out_edges(self) -> list[list[tuple[int, float]]]:
@@ -99,18 +110,24 @@ class Graph:
         return cls(len(order), edges, names), index
 
 
-def layered_graph(widths: list[int], seed: int = 0) -> Graph:
+def layered_graph(widths: list[int], seed: int = 0, max_edges: int = MAX_EDGES) -> Graph:
     """A layered, fully connected graph with seeded random local derivatives.
 
     ``widths`` = [n₀, n₁, …, n_L]: layer i has n_i nodes and every node of layer i has an edge to
     every node of layer i + 1, with a local derivative drawn uniformly from (−1, 1) by
     ``np.random.default_rng(seed)``. Nodes are numbered layer by layer. There are n₀·n₁·…·n_L paths
-    from the first layer to the last, and n₀n₁ + n₁n₂ + … + n_{L−1}n_L edges.
+    from the first layer to the last, and n₀n₁ + n₁n₂ + … + n_{L−1}n_L edges; more than
+    ``max_edges`` are refused up front.
     """
-    if len(widths) < 2 or any(not isinstance(n, int) or isinstance(n, bool) or n < 1 for n in widths):
+    if not isinstance(widths, list | tuple) or len(widths) < 2 or any(
+        isinstance(n, bool) or not isinstance(n, Integral) or n < 1 for n in widths
+    ):
         raise ValueError(
             f"layered_graph expected a list of at least 2 positive integer widths, got {widths!r}"
         )
+    n_edges = sum(a * b for a, b in zip(widths[:-1], widths[1:], strict=True))
+    check_size(n_edges, count(max_edges, "layered_graph max_edges"),
+               f"layered_graph({list(widths)}) would have edges", "max_edges")
     rng = np.random.default_rng(seed)
     layers, start = [], 0
     for n in widths:
@@ -135,12 +152,16 @@ def layered_counts(width: int, depth: int) -> dict[str, int]:
     ``dp_mults``: backprop (the DP) multiplies once per edge: 2·width + (depth − 1)·width².
     Exact Python integers, however large.
     """
+    width = count(width, "layered_counts width")
+    depth = count(depth, "layered_counts depth", maximum=10_000)  # keeps width**depth a few KB
     paths = width**depth
     return {"paths": paths, "naive_mults": paths * depth, "dp_mults": 2 * width + (depth - 1) * width * width}
 
 
 def _check_node(graph: Graph, node: int, name: str) -> None:
-    if isinstance(node, bool) or not isinstance(node, int) or not 0 <= node < graph.n_nodes:
+    if not isinstance(graph, Graph):
+        raise TypeError(f"expected graph to be a paths.Graph, got {graph!r}")
+    if isinstance(node, bool) or not isinstance(node, Integral) or not 0 <= node < graph.n_nodes:
         raise ValueError(f"{name} must be a node number in 0..{graph.n_nodes - 1}, got {node!r}")
 
 
@@ -152,6 +173,11 @@ def count_paths(graph: Graph, source: int, target: int) -> int:
     """
     _check_node(graph, source, "source")
     _check_node(graph, target, "target")
+    if target < source:
+        raise ValueError(
+            f"count_paths: target {target} comes before source {source} in the topological order, so no "
+            "path leads from source to target (derivatives flow from the output back: did you swap them?)"
+        )
     paths = [0] * graph.n_nodes
     paths[target] = 1
     out = graph.out_edges()
@@ -180,6 +206,7 @@ def sum_over_paths(graph: Graph, source: int, target: int, max_paths: int = MAX_
     paths are added up. Nothing is shared between paths: that is what makes it naive.
     Refuses with ``TooManyPathsError`` when there are more than ``max_paths`` paths.
     """
+    max_paths = count(max_paths, "sum_over_paths max_paths", minimum=0)
     n_paths = count_paths(graph, source, target)
     if n_paths > max_paths:
         raise TooManyPathsError(
@@ -278,4 +305,8 @@ def delta_table(graph: Graph, deltas: Deltas) -> list[np.ndarray]:
     """The δ table shaped like the network: one array per layer (``graph.layers`` must be set)."""
     if graph.layers is None:
         raise ValueError("delta_table needs a layered graph (graph.layers is None); see layered_graph")
+    if not isinstance(deltas, Deltas) or len(deltas.delta) != graph.n_nodes:
+        got = f"deltas for {len(deltas.delta)} nodes" if isinstance(deltas, Deltas) else repr(deltas)
+        raise ValueError(f"delta_table expected the Deltas of this graph ({graph.n_nodes} nodes), got {got}: "
+                         "were they computed on another graph?")
     return [np.array([deltas.delta[u] for u in layer]) for layer in graph.layers]

@@ -28,9 +28,10 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from bpcourse.functional import sigmoid, sigmoid_derivative_from_output
-from bpcourse.validate import count, positive_number, real_number
+from bpcourse.validate import check_size, count, positive_number, real_number
 
 MODES = ("standard", "accumulated")
+MAX_PARAMS = 50_000_000  # a net with more parameters than this (400 MB in float64) is refused
 
 
 # ---------------------------------------------------------------------------------------------
@@ -139,6 +140,9 @@ class ZhouNet:
         self.d = count(d, "ZhouNet d")
         self.q = count(q, "ZhouNet q")
         self.l = count(l, "ZhouNet l")
+        check_size(self.d * self.q + self.q + self.q * self.l + self.l, MAX_PARAMS,
+                   f"ZhouNet({self.d}, {self.q}, {self.l}) would have parameters", "zhou.MAX_PARAMS",
+                   "Zhou's networks are small; check d, q and l.")
         rng = np.random.default_rng(seed)
         self.v = rng.uniform(0.0, 1.0, size=(self.d, self.q))
         self.gamma = rng.uniform(0.0, 1.0, size=self.q)

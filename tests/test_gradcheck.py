@@ -63,7 +63,7 @@ def test_refuses_float32_and_non_arrays_and_bad_h():
         numerical_gradient(lambda a: float(a.sum()), np.ones(2, dtype=np.float32))
     with pytest.raises(TypeError, match="numpy array, got list"):
         numerical_gradient(lambda a: float(sum(a)), [1.0, 2.0])
-    with pytest.raises(ValueError, match="h > 0"):
+    with pytest.raises(ValueError, match="h expected a number > 0"):
         numerical_gradient(lambda a: float(a.sum()), np.ones(2), h=0.0)
 
 
@@ -72,6 +72,5 @@ def test_rel_error():
     assert rel_error(np.zeros(3), np.zeros(3)) == 0.0
     assert rel_error(1.0, 3.0) == pytest.approx(0.5)  # |1-3| / (1+3)
     assert rel_error([1.0, 2.0], [1.0, -2.0]) == pytest.approx(1.0)  # worst entry: 4/4
-    assert rel_error(np.empty(0), np.empty(0)) == 0.0
     with pytest.raises(ValueError, match="same shape"):
         rel_error(np.zeros(2), np.zeros(3))
