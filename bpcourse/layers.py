@@ -93,6 +93,18 @@ def _check_dout(dout, where: str, shape: tuple[int, ...]) -> np.ndarray:
     return dout
 
 
+def _finite(a: np.ndarray, where: str, what: str) -> np.ndarray:
+    """``a`` if every entry is finite; otherwise say which result overflowed. The computation that
+    made ``a`` runs under ``np.errstate(over="ignore", invalid="ignore")``, so this is the one message."""
+    if not np.isfinite(a).all():
+        raise ValueError(f"{where}: {what} overflows the float range (inputs, dout or parameters are too "
+                         "large); scale the data down or lower the learning rate")
+    return a
+
+
+QUIET = {"over": "ignore", "invalid": "ignore"}  # overflow is reported by _finite, not by a warning
+
+
 def _no_forward(where: str) -> RuntimeError:
     return RuntimeError(
         f"{where} was called before forward: the layer has nothing cached, and its gradient "
@@ -101,6 +113,7 @@ def _no_forward(where: str) -> RuntimeError:
 
 
 MAX_PARAMS = 50_000_000  # a layer with more parameters than this (400 MB in float64) is refused
+MAX_FIT_STEPS = 1_000_000  # fit refuses more SGD steps than this (minutes even for a small net)
 
 
 def _check_param_count(n: int, where: str) -> None:
@@ -200,20 +213,23 @@ class Linear(Layer):
         W, b = self.params["W"], self.params["b"]
         x = _as_batch(x, "Linear.forward", self.n_in, W.dtype)
         self.x = x  # backward needs x: ∂out/∂W is made of x (the multiply gate swaps)
-        out = np.dot(x, W)
-        out += b  # b is broadcast to every row: one fork per sample
-        return out
+        with np.errstate(**QUIET):
+            out = np.dot(x, W)
+            out += b  # b is broadcast to every row: one fork per sample
+        return _finite(out, "Linear.forward", "x @ W + b")
 
     def backward(self, dout: np.ndarray, need_dx: bool = True) -> np.ndarray | None:
         if self.x is None:
             raise _no_forward("Linear.backward")
         x, W = self.x, self.params["W"]
         dout = _check_dout(dout, "Linear.backward", (x.shape[0], self.n_out)).astype(W.dtype, copy=False)
-        self.grads["W"] = np.dot(x.T, dout)  # (n_in, N) · (N, n_out): the shape rule dW = xᵀ dout
-        self.grads["b"] = dout.sum(axis=0)  # the forks of the broadcast bias add up
-        if not need_dx:
-            return None
-        return np.dot(dout, W.T)  # (N, n_out) · (n_out, n_in): dx = dout Wᵀ
+        with np.errstate(**QUIET):
+            self.grads["W"] = np.dot(x.T, dout)  # (n_in, N) · (N, n_out): the shape rule dW = xᵀ dout
+            self.grads["b"] = dout.sum(axis=0)  # the forks of the broadcast bias add up
+            dx = np.dot(dout, W.T) if need_dx else None  # (N, n_out) · (n_out, n_in): dx = dout Wᵀ
+        _finite(self.grads["W"], "Linear.backward", "grads['W'] = xᵀ dout")
+        _finite(self.grads["b"], "Linear.backward", "grads['b']")
+        return None if dx is None else _finite(dx, "Linear.backward", "dx = dout Wᵀ")
 
     def __repr__(self) -> str:
         return f"Linear({self.n_in}, {self.n_out})"
@@ -314,7 +330,8 @@ class LeakyReLU(Layer):
 
     def forward(self, x: np.ndarray) -> np.ndarray:
         self.x = _as_batch(x, "LeakyReLU.forward")
-        return F.leaky_relu(self.x, self.slope)
+        with np.errstate(**QUIET):
+            return _finite(F.leaky_relu(self.x, self.slope), "LeakyReLU.forward", "slope·x")
 
     def backward(self, dout: np.ndarray, need_dx: bool = True) -> np.ndarray | None:
         if self.x is None:
@@ -322,7 +339,9 @@ class LeakyReLU(Layer):
         if not need_dx:  # no parameters: without dx there is nothing to compute
             return None
         dout = _check_dout(dout, "LeakyReLU.backward", self.x.shape)
-        return dout * F.leaky_relu_derivative(self.x, self.slope)
+        with np.errstate(**QUIET):
+            dx = dout * F.leaky_relu_derivative(self.x, self.slope)
+        return _finite(dx, "LeakyReLU.backward", "slope·dout")
 
     def __repr__(self) -> str:
         return f"LeakyReLU(slope={self.slope})"
@@ -342,7 +361,8 @@ class ELU(Layer):
 
     def forward(self, x: np.ndarray) -> np.ndarray:
         self.x = _as_batch(x, "ELU.forward")
-        return F.elu(self.x, self.alpha)
+        with np.errstate(**QUIET):
+            return _finite(F.elu(self.x, self.alpha), "ELU.forward", "α(e^x − 1)")
 
     def backward(self, dout: np.ndarray, need_dx: bool = True) -> np.ndarray | None:
         if self.x is None:
@@ -350,7 +370,8 @@ class ELU(Layer):
         if not need_dx:  # no parameters: without dx there is nothing to compute
             return None
         dout = _check_dout(dout, "ELU.backward", self.x.shape)
-        return dout * F.elu_derivative(self.x, self.alpha)
+        with np.errstate(**QUIET):
+            return _finite(dout * F.elu_derivative(self.x, self.alpha), "ELU.backward", "α e^x · dout")
 
     def __repr__(self) -> str:
         return f"ELU(alpha={self.alpha})"
@@ -389,8 +410,10 @@ class Maxout(Layer):
     def forward(self, x: np.ndarray) -> np.ndarray:
         W, b = self.params["W"], self.params["b"]
         x = _as_batch(x, "Maxout.forward", self.n_in, W.dtype)
-        z = np.matmul(x, W)  # (N, n_in) @ (k, n_in, n_out) -> (k, N, n_out): every piece at once
-        z += b[:, None, :]
+        with np.errstate(**QUIET):
+            z = np.matmul(x, W)  # (N, n_in) @ (k, n_in, n_out) -> (k, N, n_out): every piece at once
+            z += b[:, None, :]
+        _finite(z, "Maxout.forward", "x @ W[p] + b[p]")
         self.x = x
         self.winner = np.argmax(z, axis=0)  # (N, n_out)
         return np.take_along_axis(z, self.winner[None], axis=0)[0]
@@ -402,11 +425,13 @@ class Maxout(Layer):
         dout = _check_dout(dout, "Maxout.backward", (x.shape[0], self.n_out))
         # dz[p] = dout where piece p won, 0 elsewhere: the max gate routes.
         dz = (np.arange(self.k)[:, None, None] == self.winner[None]) * dout  # (k, N, n_out)
-        self.grads["W"] = np.matmul(x.T, dz)  # each piece's shape rule: xᵀ dz[p]
-        self.grads["b"] = dz.sum(axis=1)
-        if not need_dx:
-            return None
-        return np.matmul(dz, W.transpose(0, 2, 1)).sum(axis=0)  # Σ_p dz[p] W[p]ᵀ
+        with np.errstate(**QUIET):
+            self.grads["W"] = np.matmul(x.T, dz)  # each piece's shape rule: xᵀ dz[p]
+            self.grads["b"] = dz.sum(axis=1)
+            dx = np.matmul(dz, W.transpose(0, 2, 1)).sum(axis=0) if need_dx else None  # Σ_p dz[p] W[p]ᵀ
+        _finite(self.grads["W"], "Maxout.backward", "grads['W']")
+        _finite(self.grads["b"], "Maxout.backward", "grads['b']")
+        return None if dx is None else _finite(dx, "Maxout.backward", "dx")
 
     def __repr__(self) -> str:
         return f"Maxout({self.n_in}, {self.n_out}, k={self.k})"
@@ -455,7 +480,9 @@ class Neuron(Layer):
             raise ValueError(f"Neuron.forward expected x of shape ({self.n_in},) or (N, {self.n_in}), "
                              f"got {x_arr.shape}")
         x = _as_batch(x_arr[None, :] if self.single else x_arr, "Neuron.forward", self.n_in)
-        cell_body_sum = np.dot(x, self.params["w"]) + self.params["b"]  # (N,)
+        with np.errstate(**QUIET):
+            cell_body_sum = np.dot(x, self.params["w"]) + self.params["b"]  # (N,)
+        _finite(cell_body_sum, "Neuron.forward", "Σ_i x_i w_i + b")
         out = F.sigmoid(cell_body_sum)
         self.x, self.out = x, out
         return float(out[0]) if self.single else out
@@ -466,11 +493,12 @@ class Neuron(Layer):
         shape = () if self.single else self.out.shape
         dout = _check_dout(dout, "Neuron.backward", shape).reshape(-1)
         dsum = dout * F.sigmoid_derivative_from_output(self.out)  # through the sigmoid (5.9)
-        self.grads["w"] = np.dot(self.x.T, dsum)
-        self.grads["b"] = np.asarray(dsum.sum())
-        if not need_dx:
-            return None
-        dx = np.outer(dsum, self.params["w"])
+        with np.errstate(**QUIET):
+            self.grads["w"] = _finite(np.dot(self.x.T, dsum), "Neuron.backward", "grads['w']")
+            self.grads["b"] = _finite(np.asarray(dsum.sum()), "Neuron.backward", "grads['b']")
+            if not need_dx:
+                return None
+            dx = _finite(np.outer(dsum, self.params["w"]), "Neuron.backward", "dx")
         return dx[0] if self.single else dx
 
     def __repr__(self) -> str:
@@ -523,8 +551,10 @@ class MSELoss(Loss):
                 + (" (write y.reshape(-1, 1) for one output per sample)" if y.ndim == 1 else "")
             )
         y = _as_batch(y, "MSELoss.forward (y)")
-        self.diff = yhat - y
-        return float(0.5 * np.sum(self.diff * self.diff) / yhat.shape[0])
+        with np.errstate(**QUIET):
+            self.diff = _finite(yhat - y, "MSELoss.forward", "yhat − y")
+            E = 0.5 * np.sum(self.diff * self.diff) / yhat.shape[0]
+        return float(_finite(E, "MSELoss.forward", "½ Σ (yhat − y)²"))
 
     def backward(self, dout: float = 1.0) -> np.ndarray:
         if self.diff is None:
@@ -658,7 +688,9 @@ def sgd_step(layers: Layer | Iterable[Layer], eta: float) -> None:
             if g.shape != p.shape:
                 raise ValueError(f"sgd_step: {layer!r} has params[{name!r}] of shape {p.shape} "
                                  f"but grads[{name!r}] of shape {g.shape}")
-            p -= eta * g  # in place, so the layer (and a Sequential's view of it) sees the change
+            with np.errstate(**QUIET):
+                step = _finite(eta * g, "sgd_step", f"eta × grads[{name!r}]")
+            p -= step  # in place, so the layer (and a Sequential's view of it) sees the change
 
 
 def fit(
@@ -689,6 +721,8 @@ def fit(
     eta = positive_number(eta, "fit eta", " (a learning rate)")
     epochs = count(epochs, "fit epochs")
     batch_size = N if batch_size is None else count(batch_size, "fit batch_size")
+    check_size(epochs * -(-N // batch_size), MAX_FIT_STEPS, f"fit with epochs={epochs:,} would take steps",
+               "layers.MAX_FIT_STEPS", "Each step is a forward and a backward pass; try fewer epochs.")
     rng = np.random.default_rng(seed)
     history = np.empty(epochs)
     for epoch in range(epochs):

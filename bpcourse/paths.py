@@ -44,7 +44,7 @@ __all__ = [
 
 MAX_PATHS = 200_000  # beyond this, enumerating paths one by one takes more than a few seconds
 MAX_NODES = 1_000_000  # a Graph keeps a name and an edge list per node: beyond this, memory and time
-MAX_EDGES = 1_000_000  # layered_graph refuses more edges than this (about 100 MB of Python tuples)
+MAX_EDGES = 100_000  # layered_graph refuses more edges than this (seconds to build, 10 MB of tuples)
 
 
 @dataclass
@@ -133,8 +133,9 @@ def layered_graph(widths: list[int], seed: int = 0, max_edges: int = MAX_EDGES) 
     for n in widths:
         layers.append(list(range(start, start + n)))
         start += n
+    locals_ = iter(rng.uniform(-1.0, 1.0, size=n_edges).tolist())  # one draw per edge, in order
     edges = [
-        (u, v, float(rng.uniform(-1.0, 1.0)))
+        (u, v, next(locals_))
         for here, there in zip(layers[:-1], layers[1:], strict=False)
         for u in here
         for v in there

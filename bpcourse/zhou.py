@@ -32,6 +32,7 @@ from bpcourse.validate import check_size, count, positive_number, real_number
 
 MODES = ("standard", "accumulated")
 MAX_PARAMS = 50_000_000  # a net with more parameters than this (400 MB in float64) is refused
+MAX_UPDATES = 10_000_000  # ZhouNet.train refuses more parameter updates than this (minutes of work)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -333,6 +334,9 @@ class ZhouNet:
                 raise ValueError(f"ZhouNet.train expected target_error >= 0 (E is never negative), "
                                  f"got {target_error!r}")
         m = X.shape[0]
+        check_size(epochs * (m if mode == "standard" else 1), MAX_UPDATES,
+                   f"ZhouNet.train with epochs={epochs:,} would make updates", "zhou.MAX_UPDATES",
+                   "Try fewer epochs, or target_error to stop once E is small enough.")
         fp = self._forward(X)
         history = History(mode=mode, eta=eta, eta_hidden=eta_hidden, E0=_error(fp.y_hat, Y))
         rng = np.random.default_rng(seed)
