@@ -102,8 +102,6 @@ def _finite(a: np.ndarray, where: str, what: str) -> np.ndarray:
     return a
 
 
-QUIET = {"over": "ignore", "invalid": "ignore"}  # overflow is reported by _finite, not by a warning
-
 
 def _no_forward(where: str) -> RuntimeError:
     return RuntimeError(
@@ -213,7 +211,7 @@ class Linear(Layer):
         W, b = self.params["W"], self.params["b"]
         x = _as_batch(x, "Linear.forward", self.n_in, W.dtype)
         self.x = x  # backward needs x: ∂out/∂W is made of x (the multiply gate swaps)
-        with np.errstate(**QUIET):
+        with np.errstate(over="ignore", invalid="ignore"):
             out = np.dot(x, W)
             out += b  # b is broadcast to every row: one fork per sample
         return _finite(out, "Linear.forward", "x @ W + b")
@@ -223,7 +221,7 @@ class Linear(Layer):
             raise _no_forward("Linear.backward")
         x, W = self.x, self.params["W"]
         dout = _check_dout(dout, "Linear.backward", (x.shape[0], self.n_out)).astype(W.dtype, copy=False)
-        with np.errstate(**QUIET):
+        with np.errstate(over="ignore", invalid="ignore"):
             self.grads["W"] = np.dot(x.T, dout)  # (n_in, N) · (N, n_out): the shape rule dW = xᵀ dout
             self.grads["b"] = dout.sum(axis=0)  # the forks of the broadcast bias add up
             dx = np.dot(dout, W.T) if need_dx else None  # (N, n_out) · (n_out, n_in): dx = dout Wᵀ
@@ -330,7 +328,7 @@ class LeakyReLU(Layer):
 
     def forward(self, x: np.ndarray) -> np.ndarray:
         self.x = _as_batch(x, "LeakyReLU.forward")
-        with np.errstate(**QUIET):
+        with np.errstate(over="ignore", invalid="ignore"):
             return _finite(F.leaky_relu(self.x, self.slope), "LeakyReLU.forward", "slope·x")
 
     def backward(self, dout: np.ndarray, need_dx: bool = True) -> np.ndarray | None:
@@ -339,7 +337,7 @@ class LeakyReLU(Layer):
         if not need_dx:  # no parameters: without dx there is nothing to compute
             return None
         dout = _check_dout(dout, "LeakyReLU.backward", self.x.shape)
-        with np.errstate(**QUIET):
+        with np.errstate(over="ignore", invalid="ignore"):
             dx = dout * F.leaky_relu_derivative(self.x, self.slope)
         return _finite(dx, "LeakyReLU.backward", "slope·dout")
 
@@ -361,7 +359,7 @@ class ELU(Layer):
 
     def forward(self, x: np.ndarray) -> np.ndarray:
         self.x = _as_batch(x, "ELU.forward")
-        with np.errstate(**QUIET):
+        with np.errstate(over="ignore", invalid="ignore"):
             return _finite(F.elu(self.x, self.alpha), "ELU.forward", "α(e^x − 1)")
 
     def backward(self, dout: np.ndarray, need_dx: bool = True) -> np.ndarray | None:
@@ -370,7 +368,7 @@ class ELU(Layer):
         if not need_dx:  # no parameters: without dx there is nothing to compute
             return None
         dout = _check_dout(dout, "ELU.backward", self.x.shape)
-        with np.errstate(**QUIET):
+        with np.errstate(over="ignore", invalid="ignore"):
             return _finite(dout * F.elu_derivative(self.x, self.alpha), "ELU.backward", "α e^x · dout")
 
     def __repr__(self) -> str:
@@ -410,7 +408,7 @@ class Maxout(Layer):
     def forward(self, x: np.ndarray) -> np.ndarray:
         W, b = self.params["W"], self.params["b"]
         x = _as_batch(x, "Maxout.forward", self.n_in, W.dtype)
-        with np.errstate(**QUIET):
+        with np.errstate(over="ignore", invalid="ignore"):
             z = np.matmul(x, W)  # (N, n_in) @ (k, n_in, n_out) -> (k, N, n_out): every piece at once
             z += b[:, None, :]
         _finite(z, "Maxout.forward", "x @ W[p] + b[p]")
@@ -425,7 +423,7 @@ class Maxout(Layer):
         dout = _check_dout(dout, "Maxout.backward", (x.shape[0], self.n_out))
         # dz[p] = dout where piece p won, 0 elsewhere: the max gate routes.
         dz = (np.arange(self.k)[:, None, None] == self.winner[None]) * dout  # (k, N, n_out)
-        with np.errstate(**QUIET):
+        with np.errstate(over="ignore", invalid="ignore"):
             self.grads["W"] = np.matmul(x.T, dz)  # each piece's shape rule: xᵀ dz[p]
             self.grads["b"] = dz.sum(axis=1)
             dx = np.matmul(dz, W.transpose(0, 2, 1)).sum(axis=0) if need_dx else None  # Σ_p dz[p] W[p]ᵀ
@@ -480,7 +478,7 @@ class Neuron(Layer):
             raise ValueError(f"Neuron.forward expected x of shape ({self.n_in},) or (N, {self.n_in}), "
                              f"got {x_arr.shape}")
         x = _as_batch(x_arr[None, :] if self.single else x_arr, "Neuron.forward", self.n_in)
-        with np.errstate(**QUIET):
+        with np.errstate(over="ignore", invalid="ignore"):
             cell_body_sum = np.dot(x, self.params["w"]) + self.params["b"]  # (N,)
         _finite(cell_body_sum, "Neuron.forward", "Σ_i x_i w_i + b")
         out = F.sigmoid(cell_body_sum)
@@ -493,7 +491,7 @@ class Neuron(Layer):
         shape = () if self.single else self.out.shape
         dout = _check_dout(dout, "Neuron.backward", shape).reshape(-1)
         dsum = dout * F.sigmoid_derivative_from_output(self.out)  # through the sigmoid (5.9)
-        with np.errstate(**QUIET):
+        with np.errstate(over="ignore", invalid="ignore"):
             self.grads["w"] = _finite(np.dot(self.x.T, dsum), "Neuron.backward", "grads['w']")
             self.grads["b"] = _finite(np.asarray(dsum.sum()), "Neuron.backward", "grads['b']")
             if not need_dx:
@@ -551,7 +549,7 @@ class MSELoss(Loss):
                 + (" (write y.reshape(-1, 1) for one output per sample)" if y.ndim == 1 else "")
             )
         y = _as_batch(y, "MSELoss.forward (y)")
-        with np.errstate(**QUIET):
+        with np.errstate(over="ignore", invalid="ignore"):
             self.diff = _finite(yhat - y, "MSELoss.forward", "yhat − y")
             E = 0.5 * np.sum(self.diff * self.diff) / yhat.shape[0]
         return float(_finite(E, "MSELoss.forward", "½ Σ (yhat − y)²"))
@@ -688,7 +686,7 @@ def sgd_step(layers: Layer | Iterable[Layer], eta: float) -> None:
             if g.shape != p.shape:
                 raise ValueError(f"sgd_step: {layer!r} has params[{name!r}] of shape {p.shape} "
                                  f"but grads[{name!r}] of shape {g.shape}")
-            with np.errstate(**QUIET):
+            with np.errstate(over="ignore", invalid="ignore"):
                 step = _finite(eta * g, "sgd_step", f"eta × grads[{name!r}]")
             p -= step  # in place, so the layer (and a Sequential's view of it) sees the change
 
