@@ -614,3 +614,35 @@ def test_ex06_random_expressions_reference_matches_finite_differences():
         assert len(fd) == 4 and any(leaf in keep for leaf in fd)
         for leaf, value in fd.items():
             assert math.isclose(dp[leaf], value, rel_tol=1e-6, abs_tol=1e-8)
+
+
+@pytest.mark.parametrize("answer, words", [
+    (lambda: "yhat[j] * (1 - yhat[j]) * (y[j] - yhat[j])", "should be a sympy expression, got str"),
+    (lambda: None, "got NoneType"),
+    (lambda: [1, 2], "got list"),
+])
+def test_ex07_check_refuses_what_is_not_an_expression_without_evaluating_it(answer, words):
+    from bpcourse.check import check_hand_g
+
+    with pytest.raises(CheckFailed, match=words):
+        check_hand_g(answer)
+
+
+def test_checks_say_not_attempted():
+    from bpcourse.check import check_hand_E_k, check_value_add
+
+    def stub():
+        raise NotImplementedError()
+
+    with pytest.raises(NotAttempted):
+        check_hand_E_k(stub)
+
+    class Stub:
+        def __init__(self, data, _prev=(), _local=()):
+            self.data = data
+
+        def __add__(self, other):
+            raise NotImplementedError()
+
+    with pytest.raises(NotAttempted):
+        check_value_add(Stub)
