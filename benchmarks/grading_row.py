@@ -18,7 +18,7 @@ from benchmarks.harness import Row
 ROOT = Path(__file__).resolve().parent.parent
 
 _CHILD = """
-import json, sys, time
+import json, resource, sys, time
 from pathlib import Path
 from bpcourse.grade import grade
 from bpcourse.grading.engine import sandbox_available
@@ -28,7 +28,10 @@ results = grade(files, Path(sys.argv[1]), timeout=60.0, echo=False, jobs=2, seed
 elapsed = time.perf_counter() - start
 print(json.dumps({"elapsed": elapsed, "n": len(results), "errors": sum(r.error is not None for r in results),
                   "full": sum(r.earned == r.points > 0 for r in results), "sandbox": sandbox_available(),
-                  "maxrss_kib": max(r.peak_kib for r in results)}))
+                  "maxrss_kib": max(r.peak_kib for r in results),
+                  "cpu_sandbox": sum(r.cpu_s for r in results),
+                  "cpu_grader": resource.getrusage(resource.RUSAGE_SELF).ru_utime
+                                + resource.getrusage(resource.RUSAGE_SELF).ru_stime}))
 """
 
 
@@ -58,8 +61,12 @@ def rows_grading(n: int = 100) -> list[Row]:
     data = measure(n)
     per_minute = 60.0 * data["n"] / data["elapsed"]
     where = "bubblewrap sandbox" if data["sandbox"] else "NO sandbox"
+    cpu = (data["cpu_sandbox"] + data["cpu_grader"]) / data["n"]
+    idle = 2 * 60.0 / cpu if cpu > 0 else float("nan")
     note = (f"{data['n']} submissions in {data['elapsed']:.1f} s, --jobs 2; peak RSS of one job "
             f"{data['maxrss_kib'] / 1024:.0f} MiB; {where}; "
-            f"{data['full']}/{data['expected_full']} complete ones at full marks, {data['errors']} errors")
+            f"{data['full']}/{data['expected_full']} complete ones at full marks, {data['errors']} errors; "
+            f"CPU {cpu:.2f} s per submission (sandboxed process + grader), so about {idle:.0f}/min on "
+            "2 otherwise idle cores")
     return [Row("9", f"grading: {n} submissions across the exercises (sandboxed, --jobs 2)", ours=per_minute,
                 unit="/min", target="≥ 60/min", met=per_minute >= 60, ratio=per_minute / 60.0, note=note)]

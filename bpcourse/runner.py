@@ -318,6 +318,16 @@ def _key(k):
     return tuple(_key(x) for x in k) if isinstance(k, list) else k
 
 
+def _cpu_seconds() -> float:
+    try:
+        import resource
+
+        usage = resource.getrusage(resource.RUSAGE_SELF)
+        return float(usage.ru_utime + usage.ru_stime)
+    except (ImportError, OSError):
+        return 0.0
+
+
 def _peak_kib() -> int:
     try:
         import resource
@@ -369,7 +379,7 @@ def main(argv: list[str]) -> int:
             out = {"notes": runner.notes()}
         elif op == "output":
             out = {"chars": sys.stdout.total if isinstance(sys.stdout, _CappedText) else 0,
-                   "peak_kib": _peak_kib()}
+                   "peak_kib": _peak_kib(), "cpu_s": _cpu_seconds()}
         else:
             break
         out["id"] = ident

@@ -97,6 +97,7 @@ class Result:
     notes: list[str] = field(default_factory=list)
     error: str | None = None
     peak_kib: int = 0  # the sandboxed process's peak resident memory, as it reported it (for benchmarks)
+    cpu_s: float = 0.0  # and its CPU time
 
     @property
     def points(self) -> float:
@@ -727,6 +728,8 @@ def _run(result: Result, spec, steps: list[Step], scratch: Path, timeout: float,
                 output_chars = out["chars"]
             if isinstance(out, dict) and isinstance(out.get("peak_kib"), int):
                 result.peak_kib = out["peak_kib"]
+            if isinstance(out, dict) and isinstance(out.get("cpu_s"), float):
+                result.cpu_s = out["cpu_s"]
             session.drain()
     finally:
         if session is not None:
