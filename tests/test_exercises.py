@@ -356,11 +356,58 @@ def test_layer_mistakes():
     expect(check.check_mse, lambda yh, y: (0.5 * np.sum((yh - y) ** 2) / m, (y - yh) / m), "(y − ŷ)/m")
 
 
-def test_training_going_uphill_is_named():
-    def uphill(X, Y, hidden, epochs, lr, seed):
-        return list(np.linspace(0.1, 0.3, epochs))
+TRAIN = """
+def train(X, Y, hidden=16, epochs=300, lr=2.0, seed=0):
+    rng = np.random.default_rng({seed})
+    layers = [Linear(X.shape[1], {hidden}, rng), ReLU(), Linear({hidden}, Y.shape[1], rng), Sigmoid()]
+    history = []
+    for _ in range(epochs):
+        history.append(forward_backward(layers, X, Y))
+        for k, layer in enumerate(layers):
+            for name in layer.params:
+                if {which}:
+                    layer.params[name] {op} {lr} * layer.grads[name]
+    return history
+"""
 
-    expect(check.check_training, uphill, "grew", "minus")
+
+def _train(seed="seed", hidden="hidden", which="True", op="-=", lr="lr"):
+    from tests.test_exercises_new import solution_namespace
+
+    space = solution_namespace("ex03_layers")
+    exec(TRAIN.format(seed=seed, hidden=hidden, which=which, op=op, lr=lr), space)  # noqa: S102
+    return space["train"]
+
+
+def test_training_mistakes_are_named(capsys):
+    check.check_training(_train())
+    assert "visible checks pass" in capsys.readouterr().out
+    expect(check.check_training, _train(op="+="), "wrong way", "descent")
+    expect(check.check_training, _train(lr="2.0"), "ignores its lr")
+    expect(check.check_training, _train(seed="0"), "ignores its seed")
+    expect(check.check_training, _train(hidden="16"), "use the argument hidden")
+    expect(check.check_training, _train(which='name == "W"'), "only the weights W")
+    expect(check.check_training, _train(which="k == 2"), "only the last Linear layer")
+
+
+def test_relu_kink_and_references_for_other_tasks():
+    class ReluGe:
+        def __init__(self):
+            self.params, self.grads = {}, {}
+
+        def forward(self, x):
+            self.x = x
+            return np.maximum(x, 0)
+
+        def backward(self, dout):
+            return dout * (self.x >= 0)
+
+    expect(check.check_relu, ReluGe, "x >= 0", "x > 0")
+    from tests.test_exercises_new import solution_namespace
+
+    space = solution_namespace("ex03_layers")
+    exec("def mse_loss(yhat, y):\n    return 0.0, yhat - y\n", space)  # noqa: S102  a wrong 3.4
+    check.check_forward_backward(space["forward_backward"])  # 3.5 does not pay for it
 
 
 def test_zhou_mistakes():

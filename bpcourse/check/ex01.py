@@ -7,7 +7,37 @@ from collections.abc import Callable
 
 import numpy as np
 
-from ._task import Task, close, fd_grads, numgrad
+from ._task import Task, close, fd_grads, numgrad, scalar_sigmoid, using
+
+
+class _RefAdd:
+    def forward(self, x, y):
+        return x + y
+
+    def backward(self, dout):
+        return dout, dout
+
+
+class _RefMultiply:
+    def forward(self, x, y):
+        self.x, self.y = x, y
+        return x * y
+
+    def backward(self, dout):
+        return self.y * dout, self.x * dout
+
+
+class _RefSigmoid:
+    def forward(self, x):
+        self.s = scalar_sigmoid(x)
+        return self.s
+
+    def backward(self, dout):
+        return (self.s * (1.0 - self.s) * dout,)
+
+
+# Tasks 1.5-1.7 run with these gates in place of yours, so a mistake in a gate costs that gate's task only.
+_REF_GATES = {"AddGate": _RefAdd, "MultiplyGate": _RefMultiply, "SigmoidGate": _RefSigmoid}
 
 
 def _gate_backward(t, gate_cls, inputs, dout, n_out):
@@ -88,6 +118,16 @@ def check_max_gate(MaxGate: type) -> None:
                                                         "the winner gets 1·dout"),
             (((-dout, 0.0) if big_first else (0.0, -dout)), "wrong sign: the winner's local gradient is +1"),
         ], "(dx, dy)")
+    # On a tie the task gives the gradient to x.
+    tie = t.call(MaxGate, what="MaxGate()")
+    t.call(tie.forward, 1.5, 1.5, what="MaxGate.forward")
+    grads = t.tuple(t.call(tie.backward, 2.0, what="MaxGate.backward"), 2, "dx, dy")
+    if close(grads, (0.0, 2.0)):
+        t.fail("on a tie, forward(1.5, 1.5), the task gives the gradient to x; "
+               "yours went to y (x >= y, not x > y)")
+    t.diagnose(grads, (2.0, 0.0), [((2.0, 2.0), "on a tie both inputs got dout; "
+                                                "the task gives it to x alone")],
+               "(dx, dy) on a tie")
     # The cache belongs to each gate: two gates in one circuit must not overwrite each other.
     g1 = t.call(MaxGate, what="MaxGate()")
     g2 = t.call(MaxGate, what="MaxGate()")
@@ -122,6 +162,17 @@ def check_sigmoid_gate(SigmoidGate: type) -> None:
             ((-s * (1 - s) * dout,), "wrong sign: σ'(x) = σ(x)(1 − σ(x)) is positive"),
             ((s * dout,), "you forgot the (1 − σ(x)) factor: σ'(x) = σ(x)(1 − σ(x)) (Zhou 5.9)"),
         ], "(dx,)")
+    # Two sigmoid gates in one circuit keep their own caches.
+    g1 = t.call(SigmoidGate, what="SigmoidGate()")
+    g2 = t.call(SigmoidGate, what="SigmoidGate()")
+    t.call(g1.forward, 2.0, what="SigmoidGate.forward")
+    t.call(g2.forward, -1.0, what="SigmoidGate.forward")
+    (dx,) = t.tuple(t.call(g1.backward, 1.0, what="SigmoidGate.backward"), 1, "dx")
+    s1, s2 = scalar_sigmoid(2.0), scalar_sigmoid(-1.0)
+    if close(dx, s2 * (1 - s2)):
+        t.fail("the first gate answered with the second gate's σ: your cache is shared between gates "
+               "(a class attribute or a global?). Keep it on self, in forward: self.s = ...")
+    t.diagnose(dx, s1 * (1 - s1), [], "dx of the first of two gates")
     t.ok()
 
 
@@ -130,7 +181,8 @@ def check_circuit(circuit_grads: Callable) -> None:
     t = Task("1.5", "circuit f = (x + y)·z")
     f = lambda x, y, z: (x + y) * z  # noqa: E731
     for p in [(-2.0, 5.0, -4.0), (1.5, -0.5, 2.0)]:
-        res = t.tuple(t.call(circuit_grads, *p), 4, "f, dx, dy, dz")
+        with using(circuit_grads, **_REF_GATES):
+            res = t.tuple(t.call(circuit_grads, *p), 4, "f, dx, dy, dz")
         got = [t.number(n, v) for n, v in zip(("f", "dx", "dy", "dz"), res, strict=True)]
         if not close(got[0], f(*p)):
             t.fail(f"f{p} should be (x + y)·z = {f(*p)}, got {got[0]}")
@@ -153,7 +205,8 @@ def check_neuron(neuron_grads: Callable) -> None:
 
     # The first point is CS231n lecture 4's worked example (f ≈ 0.73, dw ≈ [-0.20, -0.39, 0.20]).
     for w, x in [([2.0, -3.0, -3.0], [-1.0, -2.0]), ([0.5, 1.0, -0.25], [2.0, -1.5])]:
-        res = t.tuple(t.call(neuron_grads, list(w), list(x)), 3, "f, dw, dx")
+        with using(neuron_grads, **_REF_GATES):
+            res = t.tuple(t.call(neuron_grads, list(w), list(x)), 3, "f, dw, dx")
         fv = t.number("f", res[0])
         dw = t.array("dw", res[1], (3,))
         dx = t.array("dx", res[2], (2,))
@@ -179,7 +232,8 @@ def check_fork(fork_grads: Callable) -> None:
     t = Task("1.7", "a fork: f = (x + y)·x")
     f = lambda x, y: (x + y) * x  # noqa: E731
     for p in [(3.0, -4.0), (-1.5, 0.5)]:
-        res = t.tuple(t.call(fork_grads, *p), 3, "f, dx, dy")
+        with using(fork_grads, **_REF_GATES):
+            res = t.tuple(t.call(fork_grads, *p), 3, "f, dx, dy")
         got = [t.number(n, v) for n, v in zip(("f", "dx", "dy"), res, strict=True)]
         x, y = p
         if not close(got[0], f(*p)):

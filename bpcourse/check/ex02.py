@@ -8,7 +8,7 @@ from collections.abc import Callable
 
 import numpy as np
 
-from ._task import Task, numgrad
+from ._task import Task, numgrad, using
 
 _OPS = {"input", "add", "mul", "sin", "cos"}
 
@@ -59,6 +59,12 @@ def diamond_chain(n: int) -> dict:
         graph[f"c{k}"] = ("cos", (f"u{k}",))
         graph[f"u{k + 1}"] = ("add", (f"s{k}", f"c{k}"))
     return graph
+
+
+def _ref_local_gradients(graph: dict, values: dict) -> dict:
+    """∂node/∂parent for every edge, by finite differences of each node's operation."""
+    return {n: _local_fd(op, [values[p] for p in parents]) if op != "input" else ()
+            for n, (op, parents) in graph.items()}
 
 
 def check_topological_order(topological_order: Callable) -> None:
@@ -151,8 +157,8 @@ def check_backprop(backprop: Callable) -> None:
     for graph, inputs, output in _example_graphs():
         vals = _ref_eval(graph, inputs)
         order = _ref_order(graph)  # ours, so that a mistake in task 2.1 does not count twice
-        res = t.tuple(t.call(backprop, graph, dict(vals), list(order), output),
-                     2, "grads, n_mults")
+        with using(backprop, local_gradients=_ref_local_gradients):  # your 2.2 is checked in 2.2 only
+            res = t.tuple(t.call(backprop, graph, dict(vals), list(order), output), 2, "grads, n_mults")
         grads, n_mults = res
         if not isinstance(grads, dict):
             t.fail(f"grads should be a dict node -> ∂output/∂node, got {type(grads).__name__}")
@@ -208,16 +214,21 @@ def check_path_sum(path_sum: Callable) -> None:
         exp = numgrad(lambda a: _ref_eval(graph, dict(zip(names, a, strict=True)))[output],  # noqa: B023
                        np.array([inputs[n] for n in names], dtype=np.float64))
         for n, e in zip(names, exp, strict=True):
-            res = t.call(path_sum, graph, dict(vals), output, n)
-            res = t.tuple(res, 2, "grad, n_mults")
+            with using(path_sum, local_gradients=_ref_local_gradients):
+                res = t.tuple(t.call(path_sum, graph, dict(vals), output, n), 2, "grad, n_mults")
             got = t.number("grad", res[0])
             t.diagnose(got, e, [], f"∂{output}/∂{n}", rtol=1e-5, atol=1e-7)
             n_paths, total_edges = _paths(graph, n, output)
             n_m = t.number("n_mults", res[1])
-            if n_m != total_edges:
+            if n_m == total_edges:
+                t.fail(f"n_mults = {n_m:g} for node '{n}' counts one multiplication per edge. "
+                       "Lecture 02 counts k − 1 for a path of k edges (a product of k numbers takes k − 1 "
+                       f"multiplications), so here {total_edges} edges on {n_paths} paths make "
+                       f"{total_edges - n_paths}")
+            if n_m != total_edges - n_paths:
                 t.fail(f"n_mults = {n_m:g} for node '{n}': "
                        f"there are {n_paths} paths to '{output}' with {total_edges} edges in all, "
-                       "one multiplication per edge of each path")
+                       "and a path of k edges takes k − 1 multiplications")
     t.ok()
 
 
@@ -225,12 +236,16 @@ def check_path_count_formula(path_mults: Callable) -> None:
     """Task 2.5: ``path_mults(n)``: multiplications of path enumeration on a chain of n diamonds."""
     t = Task("2.5", "the cost of enumerating paths")
     for n in [1, 2, 3, 5, 8, 20]:
-        _, exp = _paths(diamond_chain(n), "u0", f"u{n}")
+        n_paths, edges = _paths(diamond_chain(n), "u0", f"u{n}")
+        exp = edges - n_paths  # k − 1 multiplications for a path of k edges (lecture 02)
         got = t.number(f"path_mults({n})", t.call(path_mults, n))
         if got != exp:
             hint = ""
             if got == 2**n:
-                hint = " (that is the number of paths; each path has 2n edges, one multiplication each)"
+                hint = " (that is the number of paths; each has 2n edges, so 2n − 1 multiplications)"
+            elif got == edges:
+                hint = (" (that counts one multiplication per edge; a path of k edges takes k − 1, "
+                        "lecture 02's convention)")
             elif got == 4 * n:
                 hint = " (that is backprop's cost, one multiplication per edge of the graph)"
             t.fail(f"path_mults({n}) should be {exp}, got {got:g}{hint}")

@@ -323,9 +323,13 @@ def _judge_paths(got, args):
         diagnose(number(grad, "grad"), exp, [], f"∂{output}/∂{node}", rtol=1e-9, atol=1e-12)
         n_paths, total = path_counts(graph, node, output)
         n_m = number(n_mults, "n_mults")
-        if n_m != total:
+        if n_m == total:
+            fail(f"n_mults = {n_m:g} for node '{node}' counts one multiplication per edge. Lecture 02 counts "
+                 "k − 1 for a path of k edges (a product of k numbers takes k − 1 multiplications), so here "
+                 f"{total} edges on {n_paths} paths make {total - n_paths}")
+        if n_m != total - n_paths:
             fail(f"n_mults = {n_m:g} for node '{node}': there are {n_paths} paths to '{output}' with {total} "
-                 "edges in all, one multiplication per edge of each path")
+                 "edges in all, and a path of k edges takes k − 1 multiplications")
 
 
 # ---- 2.5 the formula ---------------------------------------------------------------------------
@@ -339,12 +343,16 @@ def _probe_formula(rng):
 def _judge_formula(got, ns):
     got = items(got, len(ns), "one value per n")
     for n, value in zip(ns, got, strict=True):
-        exp = path_counts(diamond_chain(n), "u0", f"u{n}")[1]
+        n_paths, edges = path_counts(diamond_chain(n), "u0", f"u{n}")
+        exp = edges - n_paths  # k − 1 multiplications for a path of k edges (lecture 02)
         v = number(value, f"path_mults({n})")
         if v != exp:
             hint = ""
             if v == 2**n:
-                hint = " (that is the number of paths; each path has 2n edges, one multiplication each)"
+                hint = " (that is the number of paths; each has 2n edges, so 2n − 1 multiplications)"
+            elif v == edges:
+                hint = (" (that counts one multiplication per edge; a path of k edges takes k − 1, "
+                        "lecture 02's convention)")
             elif v == 4 * n:
                 hint = " (that is backprop's cost, one multiplication per edge of the graph)"
             fail(f"path_mults({n}) should be {exp}, got {v:g}{hint}")
