@@ -25,9 +25,9 @@ WRONG = {
     "sigmoid_overflows": ("ex01_gates", {"ex01-sigmoid": [("if x >= 0:", "if True:")]},
                           {"ex01-sigmoid-test": "OverflowError"}),
     "path_mults_lookup": ("ex02_backprop_as_dp",
-                          {"ex02-formula": "def path_mults(n):\n    return {1: 4, 2: 16, 3: 48, 5: 320, 8: "
-                                           "4096, "
-                                           "20: 41943040}[n]\n"},
+                          {"ex02-formula": "def path_mults(n):\n"
+                                           "    return {1: 2, 2: 12, 3: 40, 5: 288, 8: 3840, "
+                                           "20: 40894464}[n]\n"},
                           {"ex02-formula-test": "KeyError"}),
     "recursive_dfs": ("ex02_backprop_as_dp",
                       {"ex02-topo": "def topological_order(graph):\n    order = []\n    def visit(n):\n"
@@ -106,8 +106,8 @@ UNUSUAL = {
                          "        for k, p in enumerate(graph[node][1]):\n"
                          "            grads[p] = grads.get(p, 0.0) + local[node][k] * grads.get(node, 0.0)\n"
                          "            n += 1\n    return grads, n\n",
-        "ex02-formula": "def path_mults(n):\n    total = 0\n    for _ in range(2 ** n):\n        total += 2 "
-                        "* n\n"
+        "ex02-formula": "def path_mults(n):\n    total = 0\n    for _ in range(2 ** n):\n"
+                        "        total += 2 * n - 1\n"
                         "    return total\n",
     },
     "ex03_layers": {
