@@ -377,3 +377,12 @@ def test_grade_this_notebook_from_inside_a_kernel(tmp_path):
     run = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, env=env, capture_output=True, text=True,
                          timeout=300)
     assert "cannot tell which notebook this is" in run.stdout, (run.stdout, run.stderr)
+
+
+def test_benchmark_row_9_runs_on_two_submissions():
+    """The throughput benchmark's code, tiny: one complete and one blank submission (no time asserted)."""
+    from benchmarks import grading_row
+
+    row = grading_row.rows_grading(2)[0]
+    assert row.number == "9" and row.ours > 0
+    assert "1/1 complete ones at full marks, 0 errors" in row.note, row.note
