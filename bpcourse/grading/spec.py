@@ -62,7 +62,10 @@ test cell of ``solutions/exNN_name.ipynb`` (``tests/test_grading_specs.py`` chec
   ``catch(fn, *a, **k)``; ``using(fn, **names)``, a context manager that temporarily replaces
   global names *as fn sees them*, e.g. ``with using(circuit_grads, AddGate=RefAdd): ...``, so a
   task is graded with the reference for everything but the task under test (define ``RefAdd`` in
-  the probe code itself); ``np`` (numpy) and ``math``.
+  the probe code itself); ``np`` (numpy) and ``math``. The student's code can see (and keep) a
+  reference while it runs with it, and tasks are probed in order, one process per submission: so
+  never hand in a reference for a task that is probed *later* (the references of 1.5-1.7 are the
+  gates of 1.1-1.4, probed before them).
 * Close the holes: every argument honoured (call with two different values of each), every
   parameter trained, two instances where a cache could be shared, inputs the notebook never
   shows (a lookup table of the visible cases must fail), ties and edge cases the task states.
