@@ -257,3 +257,28 @@ def test_checks_and_grader_speak_chinese_after_set_language(monkeypatch, capsys)
         check_mul_backward(Swapped)
     [result] = grade([ROOT / "exercises" / "zh" / "ex01_gates.ipynb"], timeout=10.0, echo=False, jobs=1)
     assert result.tasks and all(t.message.startswith("尚未作答(") for t in result.tasks), result.tasks
+
+
+def test_the_zhou_trainer_figure_speaks_chinese_without_missing_glyphs():
+    """The issue's acceptance figure: 好瓜/坏瓜 and 标准BP, every glyph from the shipped font."""
+    import warnings
+
+    import matplotlib.text
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
+    from bpcourse.explorers.trainer import ZhouTrainerModel
+
+    bpcourse.set_language("zh")  # registers the CJK font too
+    model = ZhouTrainerModel()
+    model.train(5)
+    fig = Figure(figsize=model.FIGSIZE)
+    FigureCanvasAgg(fig)
+    with warnings.catch_warnings():
+        warnings.filterwarnings("error", message=".*[Gg]lyph .* missing from font")
+        model.draw(fig)
+        fig.canvas.draw()
+    text = " ".join(t.get_text() for t in fig.findobj(matplotlib.text.Text))
+    for word in ("好瓜", "坏瓜", "标准BP", "密度", "含糖率"):
+        assert word in text, word
+    assert "标准BP" in model.status() and "good" not in model.status()

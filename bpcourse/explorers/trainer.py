@@ -21,6 +21,7 @@ from bpcourse.explorers.shell import (
     message_text,
     show_message,
 )
+from bpcourse.i18n import N_, _
 from bpcourse.zhou import MODES, ZhouNet, e_hidden, g_output
 
 __all__ = ["ZhouTrainerModel", "zhou_trainer"]
@@ -42,7 +43,8 @@ class ZhouTrainerModel(ParamModel):
     refuses to go on until ``reset``).
     """
 
-    MODE_NAMES = {"standard": "standard BP 标准BP", "accumulated": "accumulated BP 累积BP"}
+    MODE_NAMES = {"standard": N_("standard BP 标准BP"), "accumulated": N_("accumulated BP 累积BP")}
+    MODE_WORDS = {"standard": N_("standard"), "accumulated": N_("accumulated")}  # the status line's
     PARAMS = (
         Param("eta", 0.5, "rate", label="η", widget="log", control=(-2, 1), step=0.1, continuous=False),
         Param("q", 5, "count", 1, 20, label="hidden q", resets=True, continuous=False),
@@ -82,7 +84,7 @@ class ZhouTrainerModel(ParamModel):
         epochs = self.epochs if epochs is None else self.param("epochs").check(epochs)
         if self.diverged:
             raise ValueError(f"{self.diverged} Press Reset (reset()) to start again.")
-        for _ in range(epochs):
+        for _step in range(epochs):  # not `_`: that name is the translation function here
             epoch = len(self.E)  # the epoch about to run, counting from 1
             # Each epoch's sample order comes from (seed, epoch): reruns are identical.
             with np.errstate(over="ignore", invalid="ignore"):  # we check E ourselves below
@@ -90,8 +92,8 @@ class ZhouTrainerModel(ParamModel):
                                          seed=self.seed * 100_003 + epoch)
             E = history.E[-1]
             if not math.isfinite(E):
-                self.diverged = (f"Training diverged at epoch {epoch}: E became {E}, so it stopped "
-                                 f"(η = {self.eta:.3g} is too large).")
+                self.diverged = _("Training diverged at epoch {epoch}: E became {E}, so it stopped "
+                                  "(η = {eta} is too large).").format(epoch=epoch, E=E, eta=f"{self.eta:.3g}")
                 break
             self.E.append(E)
             self.updates.append(self.updates[-1] + history.updates[-1])
@@ -108,16 +110,19 @@ class ZhouTrainerModel(ParamModel):
 
     def status(self) -> str:
         if self.diverged:
-            return self.diverged + " Press Reset."
+            return self.diverged + _(" Press Reset.")
         k = self.sample - 1
-        good = "good melon 好瓜" if self.y[k] == 1 else "not good"
+        good = _("good melon 好瓜") if self.y[k] == 1 else _("not good")
         e = ", ".join(f"{value:+.4f}" for value in self.e)
-        hint = " Press Train." if len(self.E) == 1 else ""
-        return (f"{self.mode} BP, η = {self.eta:.3g}: epoch {len(self.E) - 1}, E = {self.E[-1]:.4g}, "
-                f"training accuracy "
-                f"{round(self.accuracy * len(self.y))}/{len(self.y)}. Sample {self.sample} "
-                f"(density {self.X[k, 0]:.3f}, sugar {self.X[k, 1]:.3f}, {good}): ŷ = {self.y_hat:.4f}, "
-                f"g_1 = {self.g[0]:+.4f} (5.10), e_h = [{e}] (5.15).{hint}")
+        hint = _(" Press Train.") if len(self.E) == 1 else ""
+        return _("{mode} BP, η = {eta}: epoch {epoch}, E = {E}, training accuracy {right}/{m}. "
+                 "Sample {sample} (density {density}, sugar {sugar}, {good}): ŷ = {y_hat}, "
+                 "g_1 = {g} (5.10), e_h = [{e}] (5.15).{hint}").format(
+            mode=_(self.MODE_WORDS[self.mode]), eta=f"{self.eta:.3g}", epoch=len(self.E) - 1,
+            E=f"{self.E[-1]:.4g}",
+            right=round(self.accuracy * len(self.y)), m=len(self.y), sample=self.sample,
+            density=f"{self.X[k, 0]:.3f}", sugar=f"{self.X[k, 1]:.3f}", good=good,
+            y_hat=f"{self.y_hat:.4f}", g=f"{self.g[0]:+.4f}", e=e, hint=hint)
 
     GRID = 60
 
@@ -135,7 +140,7 @@ class ZhouTrainerModel(ParamModel):
         ax_E = a["ax_E"]
         ax_E.set_xlim(0, max(10, len(self.E) - 1))
         ax_E.set_ylim(0, max(self.E) * 1.1)
-        ax_E.set_title(f"{self.MODE_NAMES[self.mode]}, η = {self.eta:.3g}: E = {self.E[-1]:.4g}",
+        ax_E.set_title(f"{_(self.MODE_NAMES[self.mode])}, η = {self.eta:.3g}: E = {self.E[-1]:.4g}",
                        fontsize=TEXT_PT)
         show_message(a["message"], self.diverged)
         with np.errstate(over="ignore", invalid="ignore"):
@@ -144,7 +149,8 @@ class ZhouTrainerModel(ParamModel):
         a["image"].set_visible(not self.diverged)
         k = self.sample - 1
         a["chosen"].set_offsets([self.X[k]])
-        a["ax_b"].set_title(f"ŷ over the plane; {round(self.accuracy * 17)}/17 right", fontsize=TEXT_PT)
+        a["ax_b"].set_title(_("ŷ over the plane; {right}/17 right").format(right=round(self.accuracy * 17)),
+                            fontsize=TEXT_PT)
         if a["boundary"] is not None:
             a["boundary"].remove()
             a["boundary"] = None
@@ -195,7 +201,7 @@ class ZhouTrainerModel(ParamModel):
         fig.clear()
         ax_E, ax_b, ax_h = fig.subplots(1, 3, gridspec_kw={"width_ratios": [1.1, 1, 0.9]})
         (E,) = ax_E.plot([0], [0], color=GRADIENT_COLOUR)
-        ax_E.set_xlabel("epoch (at this mode and η)")
+        ax_E.set_xlabel(_("epoch (at this mode and η)"))
         ax_E.set_ylabel("E (5.16)")
         ax_E.grid(alpha=0.3)
         ax_E.set_title("E", fontsize=TEXT_PT, y=1.0)
@@ -207,13 +213,13 @@ class ZhouTrainerModel(ParamModel):
         image = ax_b.imshow(np.zeros((self.GRID, self.GRID)), origin="lower", extent=(0.2, 0.8, 0.0, 0.5),
                             vmin=0, vmax=1, cmap="RdYlGn", alpha=0.6, aspect="auto")
         good = self.y == 1
-        ax_b.scatter(*self.X[good].T, marker="o", color="darkgreen", s=25, label="good melon")
-        ax_b.scatter(*self.X[~good].T, marker="x", color="darkred", s=25, label="not good")
+        ax_b.scatter(*self.X[good].T, marker="o", color="darkgreen", s=25, label=_("good melon"))
+        ax_b.scatter(*self.X[~good].T, marker="x", color="darkred", s=25, label=_("not good"))
         chosen = ax_b.scatter([0], [0], s=160, facecolors="none", edgecolors="k", linewidths=1.5)
         ax_b.set_xlim(0.2, 0.8)
         ax_b.set_ylim(0.0, 0.5)
-        ax_b.set_xlabel("density 密度")
-        ax_b.set_ylabel("sugar 含糖率")
+        ax_b.set_xlabel(_("density 密度"))
+        ax_b.set_ylabel(_("sugar 含糖率"))
         ax_b.set_title("b", fontsize=TEXT_PT, y=1.0)
         ax_h.axhline(0, color="0.5", lw=0.8)
         ax_h.set_title("h", fontsize=TEXT_PT, y=1.0)
