@@ -324,7 +324,7 @@ class Value:
             return self * other.reciprocal()
         other = _as_float(other, "Value / number")
         if other == 0:
-            raise ZeroDivisionError(f"Value({self.data!r}) / 0")
+            raise ZeroDivisionError(f"Value / number: division by 0 (Value({self.data!r}) / 0)")
         return self * (1.0 / other)
 
     def __rtruediv__(self, other):

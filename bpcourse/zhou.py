@@ -321,7 +321,7 @@ class ZhouNet:
         early once E <= ``target_error`` (a number >= 0). Returns a ``History`` (a list of E per
         epoch, plus more).
         """
-        if mode not in MODES:
+        if not isinstance(mode, str) or mode not in MODES:
             raise ValueError(f"ZhouNet.train expected mode to be one of {MODES}, got {mode!r}")
         X, Y = self.dataset(X, Y, "ZhouNet.train")
         if X.ndim != 2:

@@ -60,7 +60,7 @@ from bpcourse.zhou import ZhouNet
 
 DOCUMENTED = (TypeError, ValueError, ZeroDivisionError, OverflowError)
 TIME_LIMIT = 5.0  # seconds per call: generous on a loaded machine, far below a hang
-BAD = settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+BAD = settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 
 class Hang(Exception):
