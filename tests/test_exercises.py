@@ -463,3 +463,39 @@ def test_sympy_mistakes():
     expect(check.check_dE_dgamma, lambda h: -e[h], "γ_h is subtracted")
     expect(check.check_dE_dgamma, lambda h: sp.diff(E, gamma[h]), "still contains a derivative")
     expect(check.check_apply_5_9, lambda expr: expr, "still contains a derivative")
+
+
+def test_closed_holes_are_named():
+    class MaxTieToY:
+        def forward(self, x, y):
+            self.x_won = x > y  # a tie goes to y
+            return max(x, y)
+
+        def backward(self, d):
+            return (d, 0.0) if self.x_won else (0.0, d)
+
+    class SigmoidOnClass:
+        def forward(self, x):
+            SigmoidOnClass.s = 1 / (1 + math.exp(-x))
+            return SigmoidOnClass.s
+
+        def backward(self, d):
+            return (SigmoidOnClass.s * (1 - SigmoidOnClass.s) * d,)
+
+    expect(check.check_max_gate, MaxTieToY, "on a tie", "x >= y")
+    expect(check.check_sigmoid_gate, SigmoidOnClass, "shared between gates")
+    expect(check.check_path_count_formula, lambda n: 2 * n * 2**n, "one multiplication per edge", "k − 1")
+    # A lookup table of the check's visible n passes the check, and fails the hidden test (and the grader).
+    lookup = {1: 2, 2: 12, 3: 40, 5: 288, 8: 3840, 20: 40894464}.get
+    check.check_path_count_formula(lookup)
+    from tests.test_exercises_new import solution_namespace
+
+    nb = _read(SOLUTIONS, "ex02_backprop_as_dp")
+    (cell,) = [c for c in nb.cells if _nbg(c).get("grade_id") == "ex02-formula-test"]
+    hidden = cell.source.split("### BEGIN HIDDEN TESTS")[1].split("### END HIDDEN TESTS")[0]
+    space = solution_namespace("ex02_backprop_as_dp")
+    exec(hidden, space)  # noqa: S102  the reference passes
+    space["path_mults"] = lookup
+    with pytest.raises((AssertionError, TypeError)):
+        exec(hidden, space)  # noqa: S102
+
