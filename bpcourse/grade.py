@@ -265,8 +265,8 @@ def grade_this_notebook(path: str | os.PathLike | None = None, timeout: float = 
     except FileNotFoundError as exc:
         print(f"✗ {exc}")
         return
-    print(f"Grading {nb.name} as saved on disk: save the notebook first (Ctrl+S) if you changed it since.",
-          flush=True)
+    print(_("Grading {name} as saved on disk: save the notebook first (Ctrl+S) if you changed it since.")
+          .format(name=nb.name), flush=True)
     import bpcourse
 
     env = dict(os.environ)
@@ -277,4 +277,4 @@ def grade_this_notebook(path: str | os.PathLike | None = None, timeout: float = 
     print(proc.stdout.rstrip())
     if proc.returncode != 0:
         last = proc.stderr.strip().splitlines()[-1] if proc.stderr.strip() else f"exit code {proc.returncode}"
-        print(f"✗ the grader stopped: {last}")
+        print(_("✗ the grader stopped: {why}").format(why=last))
