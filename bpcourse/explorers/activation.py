@@ -18,6 +18,7 @@ from bpcourse.explorers.shell import (
     few_ticks,
     freeze_layout,
 )
+from bpcourse.i18n import _
 
 __all__ = ["ACTIVATIONS", "activation_and_derivative", "ActivationModel", "activation_explorer"]
 
@@ -94,8 +95,8 @@ class ActivationModel(ParamModel):
         return name
 
     def status(self) -> str:
-        return (f"z = f(f(…f(x))) with {self.n_layers} layers: ∂z/∂x = {self.grad_input:.4g} "
-                f"(the product of the {self.n_layers} local derivatives f'(x_i))")
+        return _("z = f(f(…f(x))) with {n} layers: ∂z/∂x = {grad} (the product of the {n} local "
+                 "derivatives f'(x_i))").format(n=self.n_layers, grad=f"{self.grad_input:.4g}")
 
     def draw(self, fig: Figure) -> None:
         """Draw f, f' and the per-layer gradients on ``fig``. The first call makes the axes and
@@ -125,9 +126,10 @@ class ActivationModel(ParamModel):
         a["zero"].set_visible(not nonzero.all())
         if not nonzero.all():
             first = int(layers[~nonzero].max())
-            a["zero"].set_text(f"gradient is exactly 0 from layer {first} down:\n"
-                               "f' = 0 there, and it blocks everything below")
-        ax_g.set_title(f"{self.n_layers} layers: ∂z/∂x = {self.grad_input:.3g}", fontsize=TEXT_PT)
+            a["zero"].set_text(_("gradient is exactly 0 from layer {first} down:\n"
+                                 "f' = 0 there, and it blocks everything below").format(first=first))
+        ax_g.set_title(_("{n} layers: ∂z/∂x = {grad}").format(n=self.n_layers, grad=f"{self.grad_input:.3g}"),
+                       fontsize=TEXT_PT)
 
     def _setup(self, fig: Figure) -> None:
         fig.clear()

@@ -17,6 +17,7 @@ from bpcourse.explorers.shell import (
     count_text,
     freeze_layout,
 )
+from bpcourse.i18n import _
 from bpcourse.paths import layered_counts
 
 __all__ = ["PathsModel", "paths_explorer"]
@@ -48,8 +49,8 @@ class PathsModel(ParamModel):
 
     def status(self) -> str:
         n = self.counts
-        return (f"{n['paths']:,} paths; the DP needs {n['dp_mults']:,} multiplications, "
-                f"enumerating paths {n['naive_mults']:,}")
+        return _("{paths} paths; the DP needs {dp} multiplications, enumerating paths {naive}").format(
+            paths=f"{n['paths']:,}", dp=f"{n['dp_mults']:,}", naive=f"{n['naive_mults']:,}")
 
     def draw(self, fig: Figure) -> None:
         """Naive and DP multiplications against depth, log scale, the current depth marked."""
@@ -62,8 +63,9 @@ class PathsModel(ParamModel):
         a["here"].set_data([self.depth, self.depth], [max(n["naive_mults"], 1), max(n["dp_mults"], 1)])
         a["ax"].set_ylim(0.5, c["naive_mults"].max() * 5)
         a["ax"].set_title(
-            f"width {self.width}, depth {self.depth}: {count_text(n['paths'])} paths; "
-            f"naive {count_text(n['naive_mults'])} vs DP {count_text(n['dp_mults'])} multiplications",
+            _("width {width}, depth {depth}: {paths} paths; naive {naive} vs DP {dp} multiplications").format(
+                width=self.width, depth=self.depth, paths=count_text(n["paths"]),
+                naive=count_text(n["naive_mults"]), dp=count_text(n["dp_mults"])),
             fontsize=TEXT_PT,
         )
 

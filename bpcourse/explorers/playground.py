@@ -23,6 +23,7 @@ from bpcourse.explorers.shell import (
     message_text,
     show_message,
 )
+from bpcourse.i18n import _
 
 __all__ = ["PlaygroundModel", "playground", "CLASS_COLOURS"]
 
@@ -96,7 +97,7 @@ class PlaygroundModel(ParamModel):
             raise ValueError(f"{self.diverged} Press Reset (reset()) to start again.")
         with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
             self.loss.forward(self.net.forward(self.X), self.y)  # fresh caches for the first backward
-        for _ in range(steps):
+        for _step in range(steps):  # not `_`: that name is the translation function here
             step = len(self.losses)
             with np.errstate(over="ignore", invalid="ignore", divide="ignore"):  # checked below
                 try:
@@ -107,14 +108,17 @@ class PlaygroundModel(ParamModel):
                     loss = math.nan
             finite = math.isfinite(loss) and all(np.isfinite(p).all() for p in self.net.params.values())
             if not finite:
-                self.diverged = (f"Training diverged at step {step}: the loss or a weight became nan or "
-                                 f"inf, so it stopped (η = {self.eta:.3g} is too large).")
+                self.diverged = _("Training diverged at step {step}: the loss or a weight became nan or "
+                                  "inf, so it stopped (η = {eta} is too large).").format(
+                    step=step, eta=f"{self.eta:.3g}")
                 break
             self.losses.append(loss)
             if loss > self.DIVERGED_FACTOR * self.losses[0]:
-                self.diverged = (f"Training diverged at step {step}: the loss grew to {loss:.4g}, more than "
-                                 f"{self.DIVERGED_FACTOR:g}× its start {self.losses[0]:.4g}, so it stopped "
-                                 f"(η = {self.eta:.3g} is too large).")
+                self.diverged = _("Training diverged at step {step}: the loss grew to {loss}, more "
+                                  "than {factor}× its start {start}, so it stopped (η = {eta} is too "
+                                  "large).").format(
+                    step=step, loss=f"{loss:.4g}", factor=f"{self.DIVERGED_FACTOR:g}",
+                    start=f"{self.losses[0]:.4g}", eta=f"{self.eta:.3g}")
                 break
         self._evaluate()
 
@@ -127,10 +131,12 @@ class PlaygroundModel(ParamModel):
 
     def status(self) -> str:
         if self.diverged:
-            return self.diverged + " Press Reset."
-        return (f"{self.dataset}: 2 → {' → '.join(map(str, self.hidden))} ({self.activation}) → "
-                f"{self.classes}; step {len(self.losses) - 1}, loss {self.losses[-1]:.4g}, "
-                f"training accuracy {self.accuracy:.0%}")
+            return self.diverged + _(" Press Reset.")
+        return _("{data}: 2 → {hidden} ({activation}) → {classes}; step {step}, loss {loss}, "
+                 "training accuracy {accuracy}").format(
+            data=self.dataset, hidden=" → ".join(map(str, self.hidden)), activation=self.activation,
+            classes=self.classes, step=len(self.losses) - 1, loss=f"{self.losses[-1]:.4g}",
+            accuracy=f"{self.accuracy:.0%}")
 
     GRID = 70
 
@@ -146,14 +152,16 @@ class PlaygroundModel(ParamModel):
         a["loss"].set_marker("o" if len(self.losses) == 1 else "")  # one point is no line
         a["ax_l"].set_xlim(0, max(10, len(self.losses) - 1))
         a["ax_l"].set_ylim(min(self.losses) / 1.5, max(self.losses) * 1.5)  # log scale: all of it fits
-        a["ax_l"].set_title(f"loss after {len(self.losses) - 1} steps: {self.losses[-1]:.4g}",
+        a["ax_l"].set_title(_("loss after {steps} steps: {loss}").format(steps=len(self.losses) - 1,
+                                                                        loss=f"{self.losses[-1]:.4g}"),
                             fontsize=TEXT_PT)
         show_message(a["message"], self.diverged)
         if not self.diverged:
             labels = self.net.forward(a["grid"]).argmax(axis=1).reshape(self.GRID, self.GRID)
             a["image"].set_data(labels)
         a["image"].set_visible(not self.diverged)
-        a["ax_b"].set_title(f"{self.dataset}: {self.accuracy:.0%} right", fontsize=TEXT_PT)
+        right = _("{data}: {accuracy} right").format(data=self.dataset, accuracy=f"{self.accuracy:.0%}")
+        a["ax_b"].set_title(right, fontsize=TEXT_PT)
 
     def _setup(self, fig: Figure) -> None:
         fig.clear()
