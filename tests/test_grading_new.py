@@ -404,6 +404,30 @@ def backward_stages(x, y, st):  # every gradient written out from the chain rule
         },
         {},
     ),
+    "ex08_unusual_2": (
+        "ex08_new_layers",
+        {
+            "ex08-softmax": "def softmax(s):\n"
+            "    return np.exp(s - np.logaddexp.reduce(s, axis=1, keepdims=True))",
+            "ex08-maxout": MAXOUT.format(
+                dz="(np.arange(k)[:, None, None] == self.winner[None]) * dout[None]",
+                db="np.einsum('pnj->pj', dz)",
+                dx="np.einsum('pnj,pij->ni', dz, W)",
+            ),
+            "ex08-elu": ELU.format(slope="np.where(x > 0, dout, dout * a * np.exp(np.clip(x, None, 0.0)))"),
+        },
+        {},
+    ),
+    "ex09_unusual_2": (
+        "ex09_staged_circuit",
+        {
+            "ex09-backward": _backward(recip="-(1.0)", two="(1 + 1)"),
+            "ex09-centred": CENTRED.format(
+                body="(fn(x + h, y) - fn(x - h, y)) / h / 2, (fn(x, y + h) - fn(x, y - h)) * (0.5 / h)"
+            ),
+        },
+        {},
+    ),
     # ex10
     "predict_routed_to_loser": (
         "ex10_predict_then_check",
@@ -447,6 +471,16 @@ def backward_stages(x, y, st):  # every gradient written out from the chain rule
             "ex10-shapes": 'linear_shapes = {"db": [10], "dx": [64, 784], "dW": (784, 10)}',
             "ex10-relu": "relu_dx = np.array([0.0, 0.0, 5.0])",
             "ex10-jacobian": "relu_jacobian_nonzeros = 4096.0",
+        },
+        {},
+    ),
+    "ex10_unusual_2": (
+        "ex10_predict_then_check",
+        {
+            "ex10-sign": "sign_dE_dw1 = 1",
+            "ex10-fork": "fork_dfdx = 5",
+            "ex10-shapes": "linear_shapes = dict(dx=[64, 784], dW=[784, 10], db=[10])",
+            "ex10-scale": "larger_gradient = 'w'",
         },
         {},
     ),
