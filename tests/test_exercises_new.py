@@ -550,3 +550,10 @@ def test_hidden_tests_pass_on_the_reference_and_fail_on_a_lookup_table(key):
     exec(lookup, space)  # noqa: S102
     with pytest.raises((AssertionError, KeyError, TypeError, ValueError)):
         exec(hidden, space)  # noqa: S102
+
+
+@pytest.mark.parametrize("key", EX10)
+def test_ex10_a_blank_prediction_is_not_attempted(key):
+    check_fn = EX10[key][0]
+    with pytest.raises(check.NotAttempted, match="not attempted yet"):
+        check_fn(...)  # an answer cell starts as `name = ...`

@@ -14,9 +14,17 @@ import numpy as np
 from ._task import Task, close, numgrad
 
 
+def _attempted(t: Task, value) -> None:
+    """An answer cell starts as ``name = ...``: still the Ellipsis means no prediction yet."""
+    __tracebackhide__ = True
+    if value is ...:
+        t.not_attempted("your prediction")
+
+
 def check_max_gate_prediction(max_gate_grads) -> None:
     """Task 10.1: (∂f/∂x, ∂f/∂y) for f = max(x, y)·z at (2, 5, −3)."""
     t = Task("10.1", "where a max gate sends the gradient")
+    _attempted(t, max_gate_grads)
     x, y, z = 2.0, 5.0, -3.0
     f = lambda v: max(v[0], v[1]) * v[2]  # noqa: E731
     exp = numgrad(f, np.array([x, y, z]))[:2]
@@ -37,6 +45,7 @@ def check_max_gate_prediction(max_gate_grads) -> None:
 def check_linear_shapes(linear_shapes) -> None:
     """Task 10.2: the shapes of dx, dW, db for x (64, 784), W (784, 10), b (10,)."""
     t = Task("10.2", "the shapes of a linear layer's gradients")
+    _attempted(t, linear_shapes)
     if not isinstance(linear_shapes, dict) or set(linear_shapes) != {"dx", "dW", "db"}:
         t.fail(f"answer with a dict with the keys 'dx', 'dW', 'db', got {linear_shapes!r}")
     shapes = {}
@@ -59,6 +68,7 @@ def check_linear_shapes(linear_shapes) -> None:
 def check_sign_prediction(sign_dE_dw1) -> None:
     """Task 10.3: the sign of ∂E/∂w₁ for ŷ = 0.3, y = 1, x₁ = −2."""
     t = Task("10.3", "the sign of a weight's gradient")
+    _attempted(t, sign_dE_dw1)
     if sign_dE_dw1 not in (1, -1, 0) or isinstance(sign_dE_dw1, bool):
         t.fail(f"answer with +1, -1 or 0, got {sign_dE_dw1!r}")
     x1, yhat, y = -2.0, 0.3, 1.0
@@ -76,6 +86,7 @@ def check_sign_prediction(sign_dE_dw1) -> None:
 def check_fork_prediction(fork_dfdx) -> None:
     """Task 10.4: ∂f/∂x for f = x·y + x² at (3, −1)."""
     t = Task("10.4", "a gradient at a fork")
+    _attempted(t, fork_dfdx)
     got = t.number("fork_dfdx", fork_dfdx)
     x, y = 3.0, -1.0
     exp = float(numgrad(lambda v: v[0] * y + v[0] ** 2, np.array([x]))[0])
@@ -91,6 +102,7 @@ def check_fork_prediction(fork_dfdx) -> None:
 def check_relu_prediction(relu_dx) -> None:
     """Task 10.5: dx of ReLU at x = [−2, 0, 3] with dout = [5, 5, 5]."""
     t = Task("10.5", "ReLU's backward at the kink")
+    _attempted(t, relu_dx)
     got = t.array("relu_dx", relu_dx, (3,), "Answer with a list of three numbers.")
     x, dout = np.array([-2.0, 0.0, 3.0]), np.full(3, 5.0)
     exp = dout * (x > 0)  # the lectures' convention: slope 0 at the kink x = 0
@@ -108,6 +120,7 @@ def check_relu_prediction(relu_dx) -> None:
 def check_scale_prediction(larger_gradient) -> None:
     """Task 10.6: which of w = 0.01 and x = 500 gets the larger gradient in f = w·x."""
     t = Task("10.6", "which input of a multiply gate gets the larger gradient")
+    _attempted(t, larger_gradient)
     if larger_gradient not in ("w", "x"):
         t.fail(f'answer with "w" or "x", got {larger_gradient!r}')
     w, x = 0.01, 500.0
@@ -121,6 +134,7 @@ def check_scale_prediction(larger_gradient) -> None:
 def check_jacobian_prediction(relu_jacobian_nonzeros) -> None:
     """Task 10.7: at most how many entries of a 4096-wide ReLU's Jacobian are not 0."""
     t = Task("10.7", "how much of a ReLU layer's Jacobian is not zero")
+    _attempted(t, relu_jacobian_nonzeros)
     got = t.number("relu_jacobian_nonzeros", relu_jacobian_nonzeros)
     n = 4096
     # The count on a small vector, by building the Jacobian, scaled: output i depends on input i only.
