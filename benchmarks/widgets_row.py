@@ -21,7 +21,8 @@ from pathlib import Path
 
 from benchmarks.harness import Row, skipped
 
-EXPLORERS = ("circuit_explorer", "activation_explorer", "paths_explorer", "zhou_trainer", "playground")
+EXPLORERS = ("circuit_explorer", "activation_explorer", "paths_explorer", "zhou_trainer", "playground",
+             "backprop_stepper")
 
 
 def _other_value(control):
@@ -64,7 +65,7 @@ def rows_widgets(reps: int) -> list[Row]:
     from bpcourse import widgets
 
     rows = []
-    for letter, name in zip("abcde", EXPLORERS, strict=True):
+    for letter, name in zip("abcdef", EXPLORERS, strict=True):
         factory = getattr(widgets, name, None)
         if factory is None:
             reason = "not in bpcourse.widgets"

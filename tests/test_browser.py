@@ -10,7 +10,8 @@ on a temporary copy of the course (notebooks/, exercises/, solutions/), plus wha
 2. with a device scale factor of 2 (a retina screen) it opens 08_explorers, runs it
    (Run ▸ Run All Cells), waits until every explorer has drawn, checks that each figure has at least
    twice as many pixels across as it takes on the page, moves the activation explorer's x slider
-   with the keyboard and checks that the figure was redrawn.
+   with the keyboard and checks that the figure was redrawn, then presses the backprop stepper's
+   Step ▸ through one full pass (14 stages and on to the next melon), a screenshot per stage.
 
 Screenshots are saved in the test's temporary folder. The server is always stopped.
 Without chromium or playwright the test skips, except in CI (the ``CI`` variable is set), where
@@ -38,7 +39,8 @@ EXERCISE = "exercises/ex01_gates.ipynb"
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync", "--no-first-run"]
-N_EXPLORERS = 6  # cells of 08_explorers that open an explorer (two circuits, paths, activation, ...)
+N_EXPLORERS = 7  # cells of 08_explorers that open an explorer (two circuits, paths, activation, ...)
+N_STAGES = 14  # the backprop stepper's stages in one pass
 
 
 @pytest.fixture(scope="module")
@@ -195,9 +197,11 @@ def test_explorers_render_sharp_and_respond_in_jupyterlab(sync_playwright, jupyt
                 assert natural_h >= 2 * shown_h - 1, sizes
 
             cell = page.locator(".jp-CodeCell", has_text="act = activation_explorer()")
+            cell.scroll_into_view_if_needed()  # JupyterLab renders cells far off screen lazily
             slider = cell.locator(".widget-hslider", has=page.locator(".widget-label", has_text="x")).first
             picture = cell.locator(".widget-output img").first
             before_src = picture.get_attribute("src")
+            slider.locator(".widget-readout").wait_for(timeout=10_000)
             before_readout = slider.locator(".widget-readout").inner_text()
             slider.locator(".noUi-handle").first.focus()
             for _ in range(3):
@@ -210,6 +214,23 @@ def test_explorers_render_sharp_and_respond_in_jupyterlab(sync_playwright, jupyt
             page.wait_for_function(KERNEL_IDLE, timeout=30_000)
             cell.scroll_into_view_if_needed()
             page.screenshot(path=str(tmp_path / "explorers.png"))
+
+            # The backprop stepper: Step ▸ through one full pass (forward, backward, update).
+            cell = page.locator(".jp-CodeCell", has_text="stepper = backprop_stepper()")
+            picture = cell.locator(".widget-output img").first
+            status = cell.locator(".widget-html").first
+            cell.scroll_into_view_if_needed()
+            for stage in range(2, N_STAGES + 2):
+                before_src = picture.get_attribute("src")
+                cell.locator("button", has_text="Step ▸").click()
+                deadline = time.monotonic() + 20
+                while picture.get_attribute("src") == before_src and time.monotonic() < deadline:
+                    time.sleep(0.1)
+                assert picture.get_attribute("src") != before_src, f"stage {stage} was not drawn"
+                expected = f"stage {stage} of {N_STAGES}" if stage <= N_STAGES else "melon 2 "
+                page.wait_for_function("([el, text]) => el.innerText.includes(text)",
+                                       arg=[status.element_handle(), expected], timeout=10_000)
+                cell.screenshot(path=str(tmp_path / f"stepper_{stage - 1:02d}.png"))
         finally:
             browser.close()
     assert (tmp_path / "explorers.png").stat().st_size > 10_000

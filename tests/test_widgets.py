@@ -22,6 +22,7 @@ from bpcourse.widgets import (
     PlaygroundModel,
     ZhouTrainerModel,
     activation_explorer,
+    backprop_stepper,
     circuit_explorer,
     paths_explorer,
     playground,
@@ -490,7 +491,7 @@ def test_playground_at_a_sensible_rate_does_not_stop():
 
 FACTORIES = {"circuit": circuit_explorer, "neuron": lambda: circuit_explorer("neuron"),
              "paths": paths_explorer, "activation": activation_explorer, "trainer": zhou_trainer,
-             "playground": playground}
+             "playground": playground, "stepper": backprop_stepper}
 
 
 @pytest.mark.parametrize("name", list(FACTORIES))

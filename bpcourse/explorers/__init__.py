@@ -20,11 +20,13 @@ from bpcourse.explorers.circuit import CIRCUITS, CircuitModel, circuit_explorer
 from bpcourse.explorers.paths_dp import PathsModel, paths_explorer
 from bpcourse.explorers.playground import PlaygroundModel, playground
 from bpcourse.explorers.shell import DENSITY, SCREEN_DPI, TEXT_PT, Explorer, ExplorerModel, Param, ParamModel
+from bpcourse.explorers.stepper import STAGES, StepperModel, backprop_stepper
 from bpcourse.explorers.trainer import ZhouTrainerModel, zhou_trainer
 
 __all__ = [
     "CircuitModel", "ActivationModel", "PathsModel", "ZhouTrainerModel", "PlaygroundModel",
+    "StepperModel", "STAGES",
     "circuit_explorer", "activation_explorer", "paths_explorer", "zhou_trainer", "playground",
-    "Explorer", "ExplorerModel", "Param", "ParamModel", "ACTIVATIONS", "CIRCUITS",
+    "backprop_stepper", "Explorer", "ExplorerModel", "Param", "ParamModel", "ACTIVATIONS", "CIRCUITS",
     "activation_and_derivative", "SCREEN_DPI", "DENSITY", "TEXT_PT",
 ]

@@ -59,10 +59,11 @@ class Param:
     ``kind``: 'number' (a real number in [low, high]), 'count' (a whole number in [low, high]),
     'rate' (a learning rate > 0) or 'choice' (one of ``choices``).
     ``widget``: 'slider', 'log' (a log slider; ``control`` then holds the exponents), 'dropdown',
-    'toggle' or 'text' (a box for a whole number). ``control``: the control's (low, high) when it
-    offers less than the model accepts. ``resets``: a change starts the model again (``reset()``)
-    instead of recomputing. ``continuous``: redraw while a slider is dragged. ``enabled``: when
-    the control is live (e.g. only Leaky ReLU has a slope).
+    'toggle', 'text' (a box for a whole number) or 'play' (a Play button that steps a count).
+    ``control``: the control's (low, high) when it offers less than the model accepts.
+    ``resets``: a change starts the model again (``reset()``) instead of recomputing.
+    ``continuous``: redraw while a slider is dragged. ``enabled``: when the control is live
+    (e.g. only Leaky ReLU has a slope).
     """
 
     name: str
@@ -110,6 +111,8 @@ class Param:
             width = f"{max(70, 9 * max(len(str(c)) for c in self.choices))}px"
             return widgets.ToggleButtons(options=self.choices, value=value, description=label,
                                          style={"button_width": width})
+        if self.widget == "play":  # steps the value on by itself, one step per interval
+            return widgets.Play(value=value, min=low, max=high, step=1, interval=1200, description=label)
         if self.widget == "text":
             return widgets.BoundedIntText(value=value, min=low, max=high, description=label,
                                           layout={"width": "160px"})
@@ -222,8 +225,7 @@ class Explorer(widgets.VBox):
         self.controls: dict[str, widgets.Widget] = {}
         for p in model.PARAMS:
             control = p.make_control(getattr(model, p.name))
-            control.observe(lambda change, name=p.name: self._run(lambda m: m.set(name, change["new"])),
-                            names="value")
+            control.observe(lambda change, name=p.name: self._changed(name, change["new"]), names="value")
             self.controls[p.name] = control
         for i, (method, label) in enumerate(model.ACTIONS):
             button = widgets.Button(description=label, button_style="primary" if i == 0 else "")
@@ -234,10 +236,15 @@ class Explorer(widgets.VBox):
         self.fig = Figure(figsize=model.FIGSIZE, dpi=SCREEN_DPI * DENSITY)
         FigureCanvasAgg(self.fig)  # draws without pyplot: no stray figure at the end of the cell
         self.last_ms = float("nan")
+        self._syncing = False
         controls = list(self.controls.values())
         rows = [widgets.HBox(controls[i:i + 3]) for i in range(0, len(controls), 3)]
         super().__init__([*rows, self.status, self.out])
         self._run(lambda m: None)
+
+    def _changed(self, name: str, value) -> None:
+        if not self._syncing:  # a student moved the control (not the shell showing the model's value)
+            self._run(lambda m: m.set(name, value))
 
     def _run(self, action: Callable) -> None:
         start = time.perf_counter()
@@ -266,9 +273,16 @@ class Explorer(widgets.VBox):
             "metadata": {"image/png": {"width": width // DENSITY, "height": height // DENSITY}},
         },)
         self.status.value = self.model.status()
-        for p in self.model.PARAMS:
-            if p.enabled is not None:
-                self.controls[p.name].disabled = not p.enabled(self.model)
+        self._syncing = True  # an action may change a parameter (Step moves the stage): show it
+        try:
+            for p in self.model.PARAMS:
+                control = self.controls[p.name]
+                if control.value != getattr(self.model, p.name):
+                    control.value = getattr(self.model, p.name)
+                if p.enabled is not None:
+                    control.disabled = not p.enabled(self.model)
+        finally:
+            self._syncing = False
 
 
 # --- small drawing helpers the models share -------------------------------------------------------
