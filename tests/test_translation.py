@@ -282,3 +282,24 @@ def test_the_zhou_trainer_figure_speaks_chinese_without_missing_glyphs():
     for word in ("好瓜", "坏瓜", "标准BP", "密度", "含糖率"):
         assert word in text, word
     assert "标准BP" in model.status() and "good" not in model.status()
+
+
+def _shape(text: str) -> list[str]:
+    """The Markdown skeleton of a paragraph: one entry per table row (with its number of cells) and
+    per list item (with its marker)."""
+    out = []
+    is_table = any(re.fullmatch(r"\s*\|[-:| ]+\|\s*", line) for line in text.splitlines())
+    for line in text.splitlines():
+        stripped = line.strip()
+        if is_table and stripped.startswith("|"):
+            out.append(f"row:{stripped.count('|')}")
+        elif re.match(r"^\s*([-*]|\d+\.)\s", line):
+            out.append("item:" + re.match(r"^\s*([-*]|\d+\.)", line).group(1))
+    return out
+
+
+@pytest.mark.parametrize("stem", STEMS)
+def test_translations_keep_tables_and_lists_whole(stem):
+    """A translated table has the English table's rows and columns; a list keeps its items."""
+    for entry in polib.pofile(str(translate.catalogue_path(ROOT, stem))).translated_entries():
+        assert _shape(entry.msgstr) == _shape(entry.msgid), (stem, entry.msgid[:60])
