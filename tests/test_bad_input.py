@@ -489,6 +489,12 @@ def test_zhounet_refuses_nan_parameters_and_odd_inputs():
     with pytest.raises(ValueError, match="target_error expected a finite number"):
         net.train(np.ones((3, 2)), np.ones(3), target_error=nan)
     assert len(net.train(np.ones((3, 2)), np.ones(3), eta=np.int64(1), epochs=1)) == 1
+    layer = Linear(3, 2)
+    layer.forward(X2)
+    layer.backward(np.ones((4, 2)))
+    W = layer.params["W"].copy()
+    sgd_step(layer, np.int64(1))  # a numpy integer is a learning rate too
+    np.testing.assert_allclose(layer.params["W"], W - layer.grads["W"])
 
 
 def test_gates_refuse_overflow_like_value():
