@@ -67,13 +67,10 @@ def test_a_crash_in_the_students_code_becomes_a_verdict(fn, words):
 
 
 def test_the_sigmoid_overflow_names_task_and_cause():
-    # σ(−1000) with math.exp(−x) overflows: a real student mistake in task 1.4.
-    class Big(OverflowingSigmoid):
-        pass
-
-    check.check_sigmoid_gate(OverflowingSigmoid)  # the visible examples are small: it passes
-    with pytest.raises(CheckFailed, match=r"task 1\.4 sigmoid gate: .*OverflowError.*e\^x / \(1 \+ e\^x\)"):
-        Task("1.4", "sigmoid gate").call(Big().forward, -1000.0, what="SigmoidGate.forward")
+    # σ(−800) with math.exp(−x) overflows: a real student mistake in task 1.4, named by the check.
+    with pytest.raises(CheckFailed, match=r"task 1\.4 sigmoid gate: SigmoidGate\.forward\(-800\) raised "
+                                          r"OverflowError.*e\^x / \(1 \+ e\^x\)"):
+        check.check_sigmoid_gate(OverflowingSigmoid)
 
 
 def test_every_public_check_is_reexported():

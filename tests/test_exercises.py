@@ -499,3 +499,38 @@ def test_closed_holes_are_named():
     with pytest.raises((AssertionError, TypeError)):
         exec(hidden, space)  # noqa: S102
 
+
+def test_more_named_mistakes():
+    from bpcourse.check import ex04
+
+    def w_first(P, X, Y, eta):
+        return ex04._w_before_e(P, X, Y, eta)
+
+    expect(check.check_standard_epoch, w_first, "updated w before computing e_h")
+
+    class DoubleSigmoid:
+        def forward(self, x):
+            self.out = 1 / (1 + np.exp(-x))
+            return self.out
+
+        def backward(self, dout):
+            s = 1 / (1 + np.exp(-self.out))
+            return dout * s * (1 - s)
+
+    expect(check.check_sigmoid_layer, DoubleSigmoid, "sigmoid twice")
+
+    def recursive(graph):
+        order = []
+
+        def visit(n):
+            if n not in order:
+                for p in graph[n][1]:
+                    visit(p)
+                order.append(n)
+
+        for n in graph:
+            visit(n)
+        return order
+
+    expect(check.check_topological_order, recursive, "RecursionError", "explicit stack")
+

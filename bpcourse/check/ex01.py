@@ -173,6 +173,11 @@ def check_sigmoid_gate(SigmoidGate: type) -> None:
         t.fail("the first gate answered with the second gate's σ: your cache is shared between gates "
                "(a class attribute or a global?). Keep it on self, in forward: self.s = ...")
     t.diagnose(dx, s1 * (1 - s1), [], "dx of the first of two gates")
+    # Far out, σ(−800) = 0 and σ(800) = 1 without an overflow.
+    for x, want in ((-800.0, 0.0), (800.0, 1.0)):
+        gate = t.call(SigmoidGate, what="SigmoidGate()")
+        out = t.number(f"forward({x:g})", t.call(gate.forward, x, what=f"SigmoidGate.forward({x:g})"))
+        t.diagnose(out, want, [], f"forward({x:g})")
     t.ok()
 
 

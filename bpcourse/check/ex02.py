@@ -87,6 +87,11 @@ def check_topological_order(topological_order: Callable) -> None:
         if bad:
             p, n = bad[0]
             t.fail(f"'{p}' comes after '{n}', but '{n}' is computed from '{p}'")
+    # A chain deeper than Python's recursion limit: a recursive search fails here, with the cause named.
+    chain = {"x0": ("input", ())} | {f"x{k + 1}": ("sin", (f"x{k}",)) for k in range(3000)}
+    order = t.call(topological_order, dict(reversed(list(chain.items()))))
+    if list(order) != list(chain):
+        t.fail("on a chain x0 → x1 → … → x3000 your order is not x0, x1, …, x3000")
     t.ok()
 
 

@@ -115,6 +115,8 @@ def check_sigmoid_layer(Sigmoid: type) -> None:
         (dout, "you forgot the sigmoid derivative factor: dx = dout * σ(x)(1 − σ(x)) (Zhou 5.9)"),
         (s * (1 - s), "you forgot to multiply by dout"),
         (dout * x * (1 - x), "you used the input x in x(1 − x); use the cached *output* σ(x): dout·σ(1 − σ)"),
+        (dout * sigmoid(s) * (1 - sigmoid(s)), "you applied the sigmoid twice: backward gets σ(x) from the "
+                                               "cache and must use it as it is, dout·σ(1 − σ) (Zhou 5.9)"),
         (-ex_dx, "dx has the wrong sign: σ'(x) = σ(x)(1 − σ(x)) is positive"),
     ], "dx")
     t.ok()

@@ -145,6 +145,20 @@ def _ref_epoch(P, X, Y, eta, mode):
     return {k: P[k] - eta * grad[k] for k in P}
 
 
+def _w_before_e(P, X, Y, eta):
+    """Standard BP with the classic slip: w updated before e_h is computed from it."""
+    P = {k: v.copy() for k, v in P.items()}
+    for x, y in zip(X, Y, strict=True):
+        b, yhat = _zhou_forward(P, x)
+        g = yhat * (1 - yhat) * (y - yhat)
+        P["w"] = P["w"] + eta * np.outer(b, g)
+        P["theta"] = P["theta"] - eta * g
+        e = b * (1 - b) * (P["w"] @ g)
+        P["v"] = P["v"] + eta * np.outer(x, e)
+        P["gamma"] = P["gamma"] - eta * e
+    return P
+
+
 def _check_epoch(t, epoch_fn, mode):
     d, q, l, eta = 2, 3, 1, 0.5
     P = _zhou_params(d, q, l, seed=45)
@@ -173,9 +187,11 @@ def _check_epoch(t, epoch_fn, mode):
     ]
     if mode == "standard":
         mistakes.append((flat(other), "you made one update with the average over all samples: "
-                                      "that is accumulated BP. Standard BP (Fig. "
-                                      "5.8) updates after *every* sample, "
-                                      "using the new parameters for the next one"))
+                                      "that is accumulated BP. Standard BP (Fig. 5.8) updates after *every* "
+                                      "sample, using the new parameters for the next one"))
+        mistakes.append((flat(_w_before_e(P, X, Y, eta)),
+                         "you updated w before computing e_h: (5.15) uses the w of the forward pass, "
+                         "so compute g_j and e_h first, then apply all four updates"))
     else:
         mistakes.append((flat(other), "you updated after every sample: that is standard BP. "
                                       "Accumulated BP makes one step per epoch, "
