@@ -91,6 +91,8 @@ from typing import Any, NoReturn
 
 import numpy as np
 
+from bpcourse.i18n import _
+
 __all__ = [
     "Exercise", "Task", "Probe", "Wrong", "NotAttempted", "Raised", "Opaque", "SymTree",
     "fail", "number", "array", "items", "mapping", "close", "diagnose", "fmt", "numgrad", "sigmoid",
@@ -223,15 +225,16 @@ def number(value: Any, name: str) -> float:
     """``value`` as a float (a 0-d array or a one-number numpy scalar is fine), else a named failure."""
     _check_raised(value, name)
     if isinstance(value, bool) or value is None or isinstance(value, str | SymTree | Opaque | dict):
-        fail(f"{name} should be a number, got {_what(value)}")
+        fail(_("{name} should be a number, got {got}").format(name=name, got=_what(value)))
     try:
         arr = np.asarray(value, dtype=np.float64)
     except (TypeError, ValueError, OverflowError):
-        fail(f"{name} should be a number, got {_what(value)}")
+        fail(_("{name} should be a number, got {got}").format(name=name, got=_what(value)))
     if arr.shape != ():
         if arr.size == 1:
             return float(arr.reshape(()))
-        fail(f"{name} should be a single number, got an array of shape {arr.shape}")
+        fail(_("{name} should be a single number, got an array of shape {shape}").format(
+            name=name, shape=arr.shape))
     return float(arr)
 
 
@@ -239,20 +242,23 @@ def array(value: Any, shape: tuple[int, ...], name: str, hint: str = "", finite:
     """``value`` as a float64 array of exactly ``shape`` (no broadcasting), or a named failure."""
     _check_raised(value, name)
     if value is None:
-        fail(f"{name} is None: did you forget to return (or store) it?")
+        fail(_("{name} is None: did you forget to return (or store) it?").format(name=name))
     if isinstance(value, str | SymTree | Opaque | dict):
-        fail(f"{name} should be an array of shape {shape}, got {_what(value)}")
+        fail(_("{name} should be an array of shape {shape}, got {got}").format(
+            name=name, shape=shape, got=_what(value)))
     try:
         arr = np.asarray(value, dtype=np.float64)
     except (TypeError, ValueError, OverflowError):
-        fail(f"{name} should be an array of shape {shape}, got {_what(value)}")
+        fail(_("{name} should be an array of shape {shape}, got {got}").format(
+            name=name, shape=shape, got=_what(value)))
     if arr.shape != tuple(shape):
         if len(shape) == 2 and arr.shape == tuple(shape)[::-1] and shape[0] != shape[1]:
-            fail(f"{name} is transposed: shape {arr.shape}, but it must have shape {tuple(shape)}. "
-                 f"{hint}".strip())
-        fail(f"{name} has shape {arr.shape}, but it must have shape {tuple(shape)}. {hint}".strip())
+            fail((_("{name} is transposed: shape {got}, but it must have shape {shape}.").format(
+                name=name, got=arr.shape, shape=tuple(shape)) + f" {hint}").strip())
+        fail((_("{name} has shape {got}, but it must have shape {shape}.").format(
+            name=name, got=arr.shape, shape=tuple(shape)) + f" {hint}").strip())
     if finite and not np.all(np.isfinite(arr)):
-        fail(f"{name} contains nan or inf: {fmt(arr)}")
+        fail(_("{name} contains nan or inf: {value}").format(name=name, value=fmt(arr)))
     return arr
 
 
@@ -262,7 +268,8 @@ def items(value: Any, n: int, names: str) -> list:
     if isinstance(value, np.ndarray) and value.ndim >= 1:
         value = list(value)
     if not isinstance(value, list) or len(value) != n:
-        fail(f"should return a tuple of {n} ({names}), got {_what(value)}")
+        fail(_("should return a tuple of {n} ({names}), got {got}").format(n=n, names=names,
+                                                                           got=_what(value)))
     return value
 
 
@@ -271,7 +278,8 @@ def mapping(value: Any, keys: Sequence, name: str) -> dict:
     _check_raised(value, name)
     if not isinstance(value, dict) or set(value) != set(keys):
         got = sorted(map(str, value)) if isinstance(value, dict) else _what(value)
-        fail(f"{name} should be a dict with keys {sorted(map(str, keys))}, got {got}")
+        fail(_("{name} should be a dict with keys {keys}, got {got}").format(
+            name=name, keys=sorted(map(str, keys)), got=got))
     return value
 
 
@@ -293,7 +301,8 @@ def diagnose(got: Any, expected: Any, mistakes: Sequence[tuple[Any, str]], name:
     for candidate, message in mistakes:
         if close(got, candidate, rtol, atol):
             fail(message)
-    fail(f"{name} is wrong: expected {fmt(expected)}, got {fmt(got)}")
+    fail(_("{name} is wrong: expected {expected}, got {got}").format(name=name, expected=fmt(expected),
+                                                                       got=fmt(got)))
 
 
 def numgrad(f: Callable[[np.ndarray], float], x: Any, h: float = 1e-5) -> np.ndarray:
@@ -503,13 +512,14 @@ def sym_close(got: Any, expected: Callable[[dict], float], name: str, points: Se
     ``functions`` gives the undefined functions' values (``{"f": sigmoid}``)."""
     _check_raised(got, name)
     if not isinstance(got, SymTree):
-        fail(f"{name} should be a sympy expression, got {_what(got)}")
+        fail(_("{name} should be a sympy expression, got {got}").format(name=name, got=_what(got)))
     if got.has("Derivative") or got.has("Subs"):
-        fail(f"{name} still contains a derivative of f: apply (5.9), f' = f(1 − f)")
+        fail(_("{name} still contains a derivative of f: apply (5.9), f' = f(1 − f)").format(name=name))
     for point in points:
         a, b = got.evaluate(point, functions), float(expected(point))
         if not math.isclose(a, b, rel_tol=rtol, abs_tol=atol):
             for cand, message in mistakes:
                 if math.isclose(a, float(cand(point)), rel_tol=rtol, abs_tol=atol):
                     fail(message)
-            fail(f"{name} is wrong: at a random point it is {a:.6g}, it should be {b:.6g}")
+            fail(_("{name} is wrong: at a random point it is {got}, it should be {expected}").format(
+                name=name, got=f"{a:.6g}", expected=f"{b:.6g}"))
