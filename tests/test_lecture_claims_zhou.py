@@ -216,7 +216,8 @@ def test_07_early_stopping_on_the_validation_set(melons, seed):
 
 def test_07_regularisation_sweep(melons):
     """07 cells 17-18: accumulated BP on (5.17), η = 0.9, 3000 epochs: λ = 0.999 shrinks Σw² several
-    times and lowers the validation error against λ = 1; λ = 0.99 pulls everything to 0 (ŷ = 0.5)."""
+    times and lowers the validation error against λ = 1; Σw² is in the tens or hundreds for both;
+    λ = 0.99 pulls everything to 0 (ŷ = 0.5)."""
     X, y = melons
     X_tr, y_tr, X_va, y_va = X[SPLIT_TRAIN], y[SPLIT_TRAIN], X[SPLIT_VALID], y[SPLIT_VALID]
     result = {}
@@ -231,6 +232,7 @@ def test_07_regularisation_sweep(melons):
     assert result[1.0][0] < 0.01 and result[1.0][0] < result[0.999][0]
     assert result[0.999][1] < result[1.0][1] - 0.01
     assert result[0.999][2] < result[1.0][2] / 3
+    assert 10 < result[0.999][2] < result[1.0][2] < 1000  # "Σ w_i² is in the tens or hundreds"
     assert result[0.99][2] < 0.01
     np.testing.assert_allclose(result[0.99][3].forward(X)[:, 0], 0.5, atol=0.01)
     assert abs(result[0.99][1] - 0.125) < 0.002
@@ -263,3 +265,12 @@ def test_07_starts_end_in_different_valleys():
     net0 = _wide_start(0)
     longer = net0.train(Xa, ya, eta=0.9, epochs=4000, mode="standard", seed=0)
     assert 0.062 < longer[-1] < 0.066 and _right(net0, Xa, ya) == 14
+
+
+def test_07_zhou_starts_on_3_0_alpha_end_alike():
+    """07 cell 18: from Zhou's (0, 1) start, in Part 4's setting (q = 2, standard BP, η = 0.9, 800
+    epochs), four starts all end with E between 0.04 and 0.08 (the best wide starts get below 0.005)."""
+    Xa, ya = watermelon3a()
+    for seed in range(4):
+        history = ZhouNet(2, 2, 1, seed=seed).train(Xa, ya, eta=0.9, epochs=800, mode="standard", seed=seed)
+        assert 0.04 < history[-1] < 0.08, seed
