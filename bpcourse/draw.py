@@ -25,13 +25,14 @@ from matplotlib.axes import Axes
 from matplotlib.collections import LineCollection
 
 from bpcourse.gates import Value
+from bpcourse.i18n import N_, gettext
 from bpcourse.validate import count
 
 __all__ = ["draw", "VALUE_COLOUR", "GRAD_COLOUR", "NO_GRAD_NOTE"]
 
 VALUE_COLOUR = "tab:green"  # forward values, as on the slides
 GRAD_COLOUR = "tab:red"  # gradients
-NO_GRAD_NOTE = "run backward() to see gradients"
+NO_GRAD_NOTE = N_("run backward() to see gradients")  # shown translated: gettext(NO_GRAD_NOTE)
 
 
 _DRAWN: WeakKeyDictionary[Axes, list[Artist]] = WeakKeyDictionary()  # what draw() put on each Axes
@@ -177,7 +178,7 @@ def draw(f: Value, ax: Axes | None = None, max_nodes: int = 100) -> Axes:
             ax.text(x, y - 0.3, _fmt(node.grad), ha="center", va="top", fontsize=9, color=GRAD_COLOUR,
                     gid="grad")
     if missing:
-        ax.text(0.5, 0.0, NO_GRAD_NOTE, transform=ax.transAxes, ha="center", va="bottom", fontsize=9,
+        ax.text(0.5, 0.0, gettext(NO_GRAD_NOTE), transform=ax.transAxes, ha="center", va="bottom", fontsize=9,
                 style="italic", color="0.35", gid="note")
     _DRAWN[ax] = [*ax.texts[texts_before:], *ax.collections[collections_before:]]
     top = (tallest - 1) / 2

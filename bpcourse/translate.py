@@ -198,7 +198,7 @@ class Report:
 
 
 LIBRARY_SOURCES = ("bpcourse/check", "bpcourse/grading", "bpcourse/grade.py", "bpcourse/explorers",
-                   "bpcourse/widgets.py")
+                   "bpcourse/widgets.py", "bpcourse/draw.py", "bpcourse/zhou_figure.py")
 LIBRARY = "bpcourse"
 
 

@@ -15,6 +15,7 @@ import matplotlib.pyplot as plt
 from matplotlib.axes import Axes
 
 from bpcourse.fonts import use_cjk_font
+from bpcourse.i18n import N_, gettext
 
 __all__ = ["draw_zhou_network", "V_COLOUR", "W_COLOUR"]
 
@@ -72,22 +73,22 @@ def draw_zhou_network(ax: Axes | None = None) -> Axes:
     notes = (
         (
             4.0,
-            "output layer 输出层",
+            N_("output layer 输出层"),
             r"output $j$ receives $\beta_j=\sum_h w_{hj}\,b_h$,"
             "\n"
             r"and gives $\hat y_j=f(\beta_j-\theta_j)$",
         ),
         (
             2.0,
-            "hidden layer 隐层",
+            N_("hidden layer 隐层"),
             r"hidden unit $h$ receives $\alpha_h=\sum_i v_{ih}\,x_i$,"
             "\n"
             r"and gives $b_h=f(\alpha_h-\gamma_h)$",
         ),
-        (0.0, "input layer 输入层", r"inputs $x_1,\dots,x_d$"),
+        (0.0, N_("input layer 输入层"), r"inputs $x_1,\dots,x_d$"),
     )
     for height, name, formula in notes:
-        ax.text(7.4, height + 0.18, name, fontsize=12, va="bottom")
+        ax.text(7.4, height + 0.18, gettext(name), fontsize=12, va="bottom")
         ax.text(7.4, height + 0.1, formula, fontsize=11, va="top")
     ax.set_xlim(-1.1, 12.2)
     ax.set_ylim(-0.6, 4.6)
