@@ -298,28 +298,28 @@ class Value:
             out, (grad, _) = local(self.data, c)
         return Value(out, "", (self,), (grad,), op)
 
-    def __add__(self, other):
+    def __add__(self, other: Value | float) -> Value:
         return self._binary(other, AddGate.local, "+")
 
-    def __radd__(self, other):
+    def __radd__(self, other: Value | float) -> Value:
         return self._binary(other, AddGate.local, "+", reflected=True)
 
-    def __sub__(self, other):
+    def __sub__(self, other: Value | float) -> Value:
         return self._binary(other, SubtractGate.local, "-")
 
-    def __rsub__(self, other):
+    def __rsub__(self, other: Value | float) -> Value:
         return self._binary(other, SubtractGate.local, "-", reflected=True)
 
-    def __mul__(self, other):
+    def __mul__(self, other: Value | float) -> Value:
         return self._binary(other, MultiplyGate.local, "*")
 
-    def __rmul__(self, other):
+    def __rmul__(self, other: Value | float) -> Value:
         return self._binary(other, MultiplyGate.local, "*", reflected=True)
 
-    def __neg__(self):
+    def __neg__(self) -> Value:
         return self._unary(NegateGate.local, "neg")
 
-    def __truediv__(self, other):
+    def __truediv__(self, other: Value | float) -> Value:
         if isinstance(other, Value):
             return self * other.reciprocal()
         other = _as_float(other, "Value / number")
@@ -327,10 +327,10 @@ class Value:
             raise ZeroDivisionError(f"Value / number: division by 0 (Value({self.data!r}) / 0)")
         return self * (1.0 / other)
 
-    def __rtruediv__(self, other):
+    def __rtruediv__(self, other: Value | float) -> Value:
         return self.reciprocal() * _as_float(other, "number / Value")
 
-    def __pow__(self, p):
+    def __pow__(self, p: float) -> Value:
         if isinstance(p, Value):
             raise TypeError(
                 "Value ** Value is not supported: the exponent must be a plain number "
@@ -339,29 +339,29 @@ class Value:
         gate = PowerGate(_as_float(p, "Value ** p"))
         return self._unary(gate.local, f"**{gate.p:g}")
 
-    def __rpow__(self, base):
+    def __rpow__(self, base: float) -> Value:
         raise TypeError("number ** Value is not supported: write (Value * log(base)).exp()")
 
-    def max(self, other):
+    def max(self, other: Value | float) -> Value:
         """max(self, other): the gradient goes to the larger one (the router)."""
         return self._binary(other, MaxGate.local, "max")
 
-    def exp(self):
+    def exp(self) -> Value:
         return self._unary(ExpGate.local, "exp")
 
-    def log(self):
+    def log(self) -> Value:
         return self._unary(LogGate.local, "log")
 
-    def reciprocal(self):
+    def reciprocal(self) -> Value:
         return self._unary(ReciprocalGate.local, "1/x")
 
-    def sigmoid(self):
+    def sigmoid(self) -> Value:
         return self._unary(SigmoidGate.local, "σ")
 
-    def tanh(self):
+    def tanh(self) -> Value:
         return self._unary(TanhGate.local, "tanh")
 
-    def relu(self):
+    def relu(self) -> Value:
         return self._unary(ReLUGate.local, "relu")
 
     @staticmethod
