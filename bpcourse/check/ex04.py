@@ -7,6 +7,8 @@ from collections.abc import Callable
 
 import numpy as np
 
+from bpcourse.i18n import _
+
 from ._task import Task, numgrad, sigmoid, using
 
 
@@ -91,20 +93,23 @@ def check_updates(updates: Callable) -> None:
     e = b * (1 - b) * (P["w"] @ g)
     res = t.call(updates, x.copy(), b.copy(), g.copy(), e.copy(), eta)
     if not isinstance(res, dict) or set(res) != {"w", "theta", "v", "gamma"}:
-        t.fail(f"should return a dict with keys 'w', 'theta', 'v', 'gamma', got {res!r}")
+        t.fail(_("should return a dict with keys 'w', 'theta', 'v', 'gamma', got {got}")
+               .format(got=repr(res)))
     # Each Δ is −η ∂E_k/∂parameter, with the partials taken by finite differences.
     grad = _fd_params(lambda PP: 0.5 * float(np.sum((_zhou_forward(PP, x)[1] - y) ** 2)), P)
     shapes = {"w": (q, l), "theta": (l,), "v": (d, q), "gamma": (q,)}
     eq = {"w": "5.11", "theta": "5.12", "v": "5.13", "gamma": "5.14"}
     for k in ("w", "theta", "v", "gamma"):
-        got = t.array(f"Δ{k}", res[k], shapes[k], f"Δ{k} has the shape of {k}, {shapes[k]} (Zhou {eq[k]})")
+        got = t.array(f"Δ{k}", res[k], shapes[k],
+                      _("Δ{k} has the shape of {k}, {shape} (Zhou {eq})")
+                      .format(k=k, shape=shapes[k], eq=eq[k]))
         exp = -eta * grad[k]
-        mistakes = [(-exp, f"Δ{k} has the wrong sign (Zhou {eq[k]}). " + (
-            "Thresholds are *subtracted* in f(β_j − θ_j) and f(α_h − γ_h), so their updates carry a minus: "
-            "Δθ_j = −η g_j, Δγ_h = −η e_h" if k in ("theta", "gamma") else
-            "Δw_hj = η g_j b_h and Δv_ih = η e_h x_i carry a plus, "
-            "because g_j and e_h already hold the minus")),
-                    (exp / eta, f"Δ{k} is missing the learning rate η (Zhou {eq[k]})")]
+        mistakes = [(-exp, _("Δ{k} has the wrong sign (Zhou {eq}). ").format(k=k, eq=eq[k]) + (
+            _("Thresholds are *subtracted* in f(β_j − θ_j) and f(α_h − γ_h), so their updates carry a minus: "
+              "Δθ_j = −η g_j, Δγ_h = −η e_h") if k in ("theta", "gamma") else
+            _("Δw_hj = η g_j b_h and Δv_ih = η e_h x_i carry a plus, "
+              "because g_j and e_h already hold the minus"))),
+                    (exp / eta, _("Δ{k} is missing the learning rate η (Zhou {eq})").format(k=k, eq=eq[k]))]
         t.diagnose(got, exp, mistakes, f"Δ{k}", rtol=1e-5, atol=1e-8)
     t.ok()
 
@@ -129,7 +134,8 @@ def check_accumulated_error(accumulated_error: Callable) -> None:
 def _as_params(t, res, P0) -> dict:
     __tracebackhide__ = True
     if not isinstance(res, dict) or set(res) != set(P0):
-        t.fail(f"should return the new parameters as a dict with keys {sorted(P0)}, got {res!r}")
+        t.fail(_("should return the new parameters as a dict with keys {keys}, got {got}").format(
+            keys=sorted(P0), got=repr(res)))
     return {k: t.array(f"new {k}", res[k], P0[k].shape) for k in P0}
 
 

@@ -21,6 +21,7 @@ from bpcourse.grading.spec import (
     number,
     sigmoid,
 )
+from bpcourse.i18n import _
 
 KEYS = ("v", "gamma", "w", "theta")
 _REF = '''
@@ -164,19 +165,19 @@ def _judge_updates(got, cases):
         res = mapping(res, ("w", "theta", "v", "gamma"), "updates(...)")
         exp = {"w": eta * np.outer(b, g), "theta": -eta * g, "v": eta * np.outer(x, e), "gamma": -eta * e}
         for k in ("w", "theta", "v", "gamma"):
-            got_k = array(res[k], exp[k].shape, f"Δ{k}", f"Δ{k} has the shape of {k}, {exp[k].shape} "
-                                                          f"(Zhou {eq[k]})")
+            got_k = array(res[k], exp[k].shape, f"Δ{k}", _("Δ{k} has the shape of {k}, {shape} (Zhou {eq})")
+                          .format(k=k, shape=exp[k].shape, eq=eq[k]))
             diagnose(got_k, exp[k], [
-                (-exp[k], f"Δ{k} has the wrong sign (Zhou {eq[k]}). " + (
-                    "Thresholds are *subtracted* in f(β_j − θ_j) and f(α_h − γ_h), so their updates carry a "
-                    "minus: Δθ_j = −η g_j, Δγ_h = −η e_h" if k in ("theta", "gamma") else
-                    "Δw_hj = η g_j b_h and Δv_ih = η e_h x_i carry a plus, because g_j and e_h already hold "
-                    "the "
-                    "minus")),
-                (exp[k] / eta, f"Δ{k} is missing the learning rate η (Zhou {eq[k]})"),
-                (exp[k] / eta * 0.1, f"Δ{k} ignores the argument eta (it uses η = 0.1): use the η passed in"),
-            ] + ([(np.outer(x, e).T * eta, f"Δv is transposed: Δv_ih = η e_h x_i is np.outer(x, e), shape "
-                                          f"(d, q) (Zhou {eq[k]})")] if k == "v" else []),
+                (-exp[k], _("Δ{k} has the wrong sign (Zhou {eq}). ").format(k=k, eq=eq[k]) + (
+                    _("Thresholds are *subtracted* in f(β_j − θ_j) and f(α_h − γ_h), so their updates "
+                      "carry a minus: Δθ_j = −η g_j, Δγ_h = −η e_h") if k in ("theta", "gamma") else
+                    _("Δw_hj = η g_j b_h and Δv_ih = η e_h x_i carry a plus, because g_j and e_h already "
+                      "hold the minus"))),
+                (exp[k] / eta, _("Δ{k} is missing the learning rate η (Zhou {eq})").format(k=k, eq=eq[k])),
+                (exp[k] / eta * 0.1, _("Δ{k} ignores the argument eta (it uses η = 0.1): use the η passed in")
+                 .format(k=k)),
+            ] + ([(np.outer(x, e).T * eta, _("Δv is transposed: Δv_ih = η e_h x_i is np.outer(x, e), shape "
+                                             "(d, q) (Zhou {eq})").format(eq=eq[k]))] if k == "v" else []),
                 f"Δ{k}", rtol=1e-9, atol=1e-12)
 
 
