@@ -7,6 +7,8 @@ from collections.abc import Callable
 
 import numpy as np
 
+from bpcourse.i18n import _
+
 from ._task import Task, close, fd_grads, numgrad, scalar_sigmoid, using
 
 
@@ -46,10 +48,11 @@ def _gate_backward(t, gate_cls, inputs, dout, n_out):
     out = t.call(gate.forward, *inputs, what=f"{type(gate).__name__}.forward")
     grads = t.call(gate.backward, dout, what=f"{type(gate).__name__}.backward")
     if not isinstance(grads, tuple | list):
-        t.fail("backward must return a tuple with one gradient per input, "
-               f"{'(dx,)' if n_out == 1 else '(dx, dy)'}; got {grads!r}")
+        t.fail(_("backward must return a tuple with one gradient per input, {form}; got {got}").format(
+            form="(dx,)" if n_out == 1 else "(dx, dy)", got=repr(grads)))
     if len(grads) != n_out:
-        t.fail(f"backward must return {n_out} gradient(s), one per input; got {len(grads)}")
+        t.fail(_("backward must return {n} gradient(s), one per input; got {got}").format(
+            n=n_out, got=len(grads)))
     return out, tuple(t.number(f"gradient {k}", g) for k, g in enumerate(grads))
 
 
@@ -59,7 +62,8 @@ def check_mul_backward(MultiplyGate: type) -> None:
     for (x, y, dout) in [(3.0, -4.0, 2.0), (0.5, 7.0, -1.5)]:
         out, grads = _gate_backward(t, MultiplyGate, (x, y), dout, 2)
         if not close(out, x * y):
-            t.fail(f"forward({x}, {y}) should return x·y = {x * y}, got {out}")
+            t.fail(_("forward({x}, {y}) should return x·y = {want}, got {got}").format(
+                x=x, y=y, want=x * y, got=out))
         # Expected: finite differences of x·y times dout (independent of any formula).
         exp = (numgrad(lambda a: a[0] * y, np.array([x]))[0] * dout,  # noqa: B023
                numgrad(lambda a: x * a[0], np.array([y]))[0] * dout)  # noqa: B023
@@ -84,7 +88,8 @@ def check_add_backward(AddGate: type) -> None:
     for (x, y, dout) in [(3.0, -4.0, 3.0), (-1.0, 0.25, -3.0)]:
         out, grads = _gate_backward(t, AddGate, (x, y), dout, 2)
         if not close(out, x + y):
-            t.fail(f"forward({x}, {y}) should return x + y = {x + y}, got {out}")
+            t.fail(_("forward({x}, {y}) should return x + y = {want}, got {got}").format(
+                x=x, y=y, want=x + y, got=out))
         exp = (numgrad(lambda a: a[0] + y, np.array([x]))[0] * dout,  # noqa: B023
                numgrad(lambda a: x + a[0], np.array([y]))[0] * dout)  # noqa: B023
         t.diagnose(grads, exp, [
@@ -104,7 +109,8 @@ def check_max_gate(MaxGate: type) -> None:
     for (x, y, dout) in [(3.0, -4.0, 2.0), (-1.0, 5.0, -0.5)]:
         out, grads = _gate_backward(t, MaxGate, (x, y), dout, 2)
         if not close(out, max(x, y)):
-            t.fail(f"forward({x}, {y}) should return max(x, y) = {max(x, y)}, got {out}")
+            t.fail(_("forward({x}, {y}) should return max(x, y) = {want}, got {got}").format(
+                x=x, y=y, want=max(x, y), got=out))
         exp = (numgrad(lambda a: max(a[0], y), np.array([x]))[0] * dout,  # noqa: B023
                numgrad(lambda a: max(x, a[0]), np.array([y]))[0] * dout)  # noqa: B023
         big_first = x > y
@@ -149,7 +155,8 @@ def check_sigmoid_gate(SigmoidGate: type) -> None:
         out, grads = _gate_backward(t, SigmoidGate, (x,), dout, 1)
         s = 1.0 / (1.0 + math.exp(-x))
         if not close(out, s):
-            t.fail(f"forward({x}) should return σ(x) = 1/(1 + e^(−x)) = {s:.6f}, got {out}")
+            t.fail(_("forward({x}) should return σ(x) = 1/(1 + e^(−x)) = {want}, got {got}").format(
+                x=x, want=f"{s:.6f}", got=out))
         exp = (numgrad(lambda a: 1.0 / (1.0 + np.exp(-a[0])), np.array([x]))[0] * dout,)
         t.diagnose(grads, exp, [
             ((dout,), "you passed dout straight through: "
@@ -190,7 +197,7 @@ def check_circuit(circuit_grads: Callable) -> None:
             res = t.tuple(t.call(circuit_grads, *p), 4, "f, dx, dy, dz")
         got = [t.number(n, v) for n, v in zip(("f", "dx", "dy", "dz"), res, strict=True)]
         if not close(got[0], f(*p)):
-            t.fail(f"f{p} should be (x + y)·z = {f(*p)}, got {got[0]}")
+            t.fail(_("f{p} should be (x + y)·z = {want}, got {got}").format(p=p, want=f(*p), got=got[0]))
         x, y, z = p
         exp = fd_grads(f, p)
         t.diagnose(got[1:], exp, [
@@ -217,7 +224,8 @@ def check_neuron(neuron_grads: Callable) -> None:
         dx = t.array("dx", res[2], (2,))
         p = (*w, *x)
         if not close(fv, f(*p)):
-            t.fail(f"f should be σ(w0·x0 + w1·x1 + w2) = {f(*p):.6f}, got {fv}")
+            t.fail(_("f should be σ(w0·x0 + w1·x1 + w2) = {want}, got {got}").format(
+                want=f"{f(*p):.6f}", got=fv))
         exp = fd_grads(f, p)
         no_sigma = np.array([x[0], x[1], 1.0, w[0], w[1]])
         t.diagnose(np.concatenate([dw, dx]), exp, [
@@ -242,11 +250,12 @@ def check_fork(fork_grads: Callable) -> None:
         got = [t.number(n, v) for n, v in zip(("f", "dx", "dy"), res, strict=True)]
         x, y = p
         if not close(got[0], f(*p)):
-            t.fail(f"f{p} should be (x + y)·x = {f(*p)}, got {got[0]}")
+            t.fail(_("f{p} should be (x + y)·x = {want}, got {got}").format(p=p, want=f(*p), got=got[0]))
         exp = fd_grads(f, p)
-        one_branch = (f"dx = {got[1]:g} is the gradient along only one of x's two paths: "
-                      "x feeds both the add and the multiply gate (a fork), so its gradients add. "
-                      "Use += (dx = dx_via_mul + dx_via_add), not = which keeps only the last one")
+        one_branch = _("dx = {dx} is the gradient along only one of x's two paths: "
+                       "x feeds both the add and the multiply gate (a fork), so its gradients add. "
+                       "Use += (dx = dx_via_mul + dx_via_add), not = which keeps only the last one").format(
+            dx=f"{got[1]:g}")
         t.diagnose(got[1:], exp, [
             ((x + y, x), one_branch),
             ((x, x), one_branch),
