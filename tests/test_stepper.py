@@ -175,3 +175,19 @@ def test_stepper_draws_chinese_and_legible_sharp_text():
     (output,) = explorer.out.outputs
     assert len(base64.b64decode(output["data"]["image/png"])) > 10_000
     assert output["metadata"]["image/png"]["width"] == round(explorer.fig.get_figwidth() * 96)
+
+
+def test_stepper_speaks_the_notebooks_language():
+    from bpcourse.i18n import get_language, set_language
+
+    before = get_language()
+    set_language("zh")
+    try:
+        with warnings.catch_warnings():
+            warnings.filterwarnings("error", message=".*[Gg]lyph .* missing from font")
+            explorer = backprop_stepper()
+            explorer.controls["step"].click()
+        assert explorer.model.current.title == "前向:隐层输入 αₕ"
+        assert "前向:隐层输入 αₕ" in shown_text(explorer)
+    finally:
+        set_language(before)

@@ -25,27 +25,27 @@ from bpcourse.explorers.shell import (
     Param,
     ParamModel,
 )
-from bpcourse.i18n import _
+from bpcourse.i18n import N_, _
 from bpcourse.zhou import ZhouNet, e_hidden, g_output
 
 __all__ = ["STAGES", "Stage", "StepperModel", "backprop_stepper"]
 
-# The stages of one pass, in order: (key, phase, title).
+# The stages of one pass, in order: (key, phase, title; translated when shown).
 STAGES = (
-    ("input", "forward", "The melon enters: inputs xᵢ, target y"),
-    ("alpha", "forward", "Forward: hidden inputs αₕ"),
-    ("b", "forward", "Forward: hidden outputs bₕ"),
-    ("beta", "forward", "Forward: output input βⱼ"),
-    ("y_hat", "forward", "Forward: output ŷⱼ"),
-    ("E", "forward", "Forward: the error Eₖ"),
-    ("g", "backward", "Backward: gⱼ at the output"),
-    ("wg", "backward", "Backward: wₕⱼ·gⱼ travels back along each edge"),
-    ("e", "backward", "Backward: eₕ arrives at each hidden unit"),
-    ("grad_out", "backward", "Backward: ∂Eₖ/∂wₕⱼ and ∂Eₖ/∂θⱼ"),
-    ("grad_hidden", "backward", "Backward: ∂Eₖ/∂vᵢₕ and ∂Eₖ/∂γₕ"),
-    ("update_out", "update", "Update: Δwₕⱼ and Δθⱼ applied"),
-    ("update_hidden", "update", "Update: Δvᵢₕ and Δγₕ applied"),
-    ("E_after", "update", "Update done: Eₖ after one step"),
+    ("input", "forward", N_("The melon enters: inputs xᵢ, target y")),
+    ("alpha", "forward", N_("Forward: hidden inputs αₕ")),
+    ("b", "forward", N_("Forward: hidden outputs bₕ")),
+    ("beta", "forward", N_("Forward: output input βⱼ")),
+    ("y_hat", "forward", N_("Forward: output ŷⱼ")),
+    ("E", "forward", N_("Forward: the error Eₖ")),
+    ("g", "backward", N_("Backward: gⱼ at the output")),
+    ("wg", "backward", N_("Backward: wₕⱼ·gⱼ travels back along each edge")),
+    ("e", "backward", N_("Backward: eₕ arrives at each hidden unit")),
+    ("grad_out", "backward", N_("Backward: ∂Eₖ/∂wₕⱼ and ∂Eₖ/∂θⱼ")),
+    ("grad_hidden", "backward", N_("Backward: ∂Eₖ/∂vᵢₕ and ∂Eₖ/∂γₕ")),
+    ("update_out", "update", N_("Update: Δwₕⱼ and Δθⱼ applied")),
+    ("update_hidden", "update", N_("Update: Δvᵢₕ and Δγₕ applied")),
+    ("E_after", "update", N_("Update done: Eₖ after one step")),
 )
 KEYS = tuple(key for key, _phase, _title in STAGES)
 PHASE_COLOURS = {"forward": FORWARD_COLOUR, "backward": GRADIENT_COLOUR, "update": "tab:purple"}
