@@ -12,6 +12,7 @@ import math
 import numpy as np
 
 from bpcourse.grading.spec import Exercise, Probe, Raised, Task, array, diagnose, fail, items, number
+from bpcourse.i18n import _
 
 # Reference gates, sent inside the probes of tasks 1.5-1.7. They count backward calls, so a
 # circuit that returns a formula's numbers without wiring the gates is told so.
@@ -48,10 +49,11 @@ REF = dict(AddGate=RefAddGate, MultiplyGate=RefMultiplyGate, SigmoidGate=RefSigm
 def _grads(value, n: int, name: str) -> tuple[float, ...]:
     """A gate's backward result: a tuple (or list) of n numbers."""
     if not isinstance(value, list):
-        fail(f"{name} must return a tuple with one gradient per input, "
-             f"{'(dx,)' if n == 1 else '(dx, dy)'}; got {value!r}")
+        fail(_("{name} must return a tuple with one gradient per input, {form}; got {got}").format(
+            name=name, form="(dx,)" if n == 1 else "(dx, dy)", got=repr(value)))
     if len(value) != n:
-        fail(f"{name} must return {n} gradient(s), one per input; got {len(value)}")
+        fail(_("{name} must return {n} gradient(s), one per input; got {got}").format(
+            name=name, n=n, got=len(value)))
     return tuple(number(g, f"gradient {k} of {name}") for k, g in enumerate(value))
 
 
@@ -77,7 +79,8 @@ def _judge_mul(got, cases):
     for (x, y, d), res in zip(cases, got, strict=True):
         out, grads = items(res, 2, "forward's output, backward's gradients")
         if not math.isclose(number(out, "forward"), x * y, rel_tol=1e-9, abs_tol=1e-12):
-            fail(f"forward({x}, {y}) should return x·y = {x * y:g}, got {out!r}")
+            fail(_("forward({x}, {y}) should return x·y = {want}, got {got}").format(
+                x=x, y=y, want=f"{x * y:g}", got=repr(out)))
         diagnose(_grads(grads, 2, "MultiplyGate.backward"), (y * d, x * d), [
             ((x * d, y * d), "dx and dy are swapped (swapped inputs): a multiply gate passes each input the "
                              "*other* input times the upstream gradient, dx = y·dout, dy = x·dout"),
@@ -109,7 +112,8 @@ def _judge_add(got, cases):
     for (x, y, d), res in zip(cases, got, strict=True):
         out, grads = items(res, 2, "forward's output, backward's gradients")
         if not math.isclose(number(out, "forward"), x + y, rel_tol=1e-9, abs_tol=1e-12):
-            fail(f"forward({x}, {y}) should return x + y = {x + y:g}, got {out!r}")
+            fail(_("forward({x}, {y}) should return x + y = {want}, got {got}").format(
+                x=x, y=y, want=f"{x + y:g}", got=repr(out)))
         diagnose(_grads(grads, 2, "AddGate.backward"), (d, d), [
             ((1.0, 1.0), "you returned the local gradients (1, 1) but forgot to multiply by dout: an add "
                          "gate passes dout unchanged to both inputs"),
@@ -148,12 +152,13 @@ def _judge_max(got, args):
     for (x, y, d), r in zip(args["cases"], res, strict=True):
         out, grads = items(r, 2, "forward's output, backward's gradients")
         if not math.isclose(number(out, "forward"), max(x, y), rel_tol=1e-12, abs_tol=0.0):
-            fail(f"forward({x}, {y}) should return max(x, y) = {max(x, y):g}, got {out!r}")
+            fail(_("forward({x}, {y}) should return max(x, y) = {want}, got {got}").format(
+                x=x, y=y, want=f"{max(x, y):g}", got=repr(out)))
         grads = _grads(grads, 2, "MaxGate.backward")
         if x == y:
             diagnose(grads, (d, 0.0), [
-                ((0.0, d), f"on a tie (x = y = {x:g}) the task says the gradient goes to x; yours went to y: "
-                           "compare with x >= y"),
+                ((0.0, d), _("on a tie (x = y = {x}) the task says the gradient goes to x; yours went to y: "
+                             "compare with x >= y").format(x=f"{x:g}")),
                 ((d, d), "on a tie both inputs got dout: the max gate routes dout to one input only "
                          "(to x on a tie, says the task)"),
             ], f"(dx, dy) on the tie x = y = {x:g}")
@@ -216,7 +221,8 @@ def _judge_sigmoid(got, args):
         out, grads = items(r, 2, "forward's output, backward's gradients")
         s = _sig(x)
         if not math.isclose(number(out, "forward"), s, rel_tol=1e-9, abs_tol=1e-12):
-            fail(f"forward({x:g}) should return σ(x) = 1/(1 + e^(−x)) = {s:.6f}, got {fmt_num(out)}")
+            fail(_("forward({x}) should return σ(x) = 1/(1 + e^(−x)) = {want}, got {got}").format(
+                x=f"{x:g}", want=f"{s:.6f}", got=fmt_num(out)))
         diagnose(_grads(grads, 1, "SigmoidGate.backward"), (s * (1 - s) * d,), [
             ((d,), "you passed dout straight through: you forgot the sigmoid's local derivative "
                    "σ(x)(1 − σ(x)) (Zhou 5.9), dx = σ(x)(1 − σ(x))·dout"),
@@ -229,11 +235,13 @@ def _judge_sigmoid(got, args):
     far = items(got.get("far"), 2, "forward at two far-away points")
     for x, value in zip(args["far"], far, strict=True):
         if isinstance(value, Raised):
-            fail(f"SigmoidGate.forward({x:.1f}) raised {value.type}: {value.message}. math.exp overflows "
-                 "for large arguments: for x < 0 use the equivalent e^x/(1 + e^x), as the task says")
+            fail(_("SigmoidGate.forward({x}) raised {type}: {message}. math.exp overflows for large "
+                   "arguments: for x < 0 use the equivalent e^x/(1 + e^x), as the task says").format(
+                x=f"{x:.1f}", type=value.type, message=value.message))
         v = number(value, f"forward({x:.1f})")
         if not math.isclose(v, _sig(x), abs_tol=1e-12):
-            fail(f"forward({x:.1f}) should be {_sig(x):g}, got {v!r}")
+            fail(_("forward({x}) should be {want}, got {got}").format(x=f"{x:.1f}", want=f"{_sig(x):g}",
+                                                                    got=repr(v)))
     two = items(got.get("two"), 2, "the two gates' gradients")
     a, b = args["two"]
     first = _grads(two[0], 1, "SigmoidGate.backward")
@@ -265,8 +273,8 @@ return out
 
 def _used_gates(n_backward, name: str) -> None:
     if number(n_backward, "backward calls") == 0:
-        fail(f"{name} gave the right numbers without calling any gate's backward: the task is to wire the "
-             "gates (forward in order, then backward in reverse), not to use a formula")
+        fail(_("{name} gave the right numbers without calling any gate's backward: the task is to wire the "
+               "gates (forward in order, then backward in reverse), not to use a formula").format(name=name))
 
 
 def _probe_circuit(rng):
@@ -280,7 +288,8 @@ def _judge_circuit(got, points):
         f, dx, dy, dz = (number(v, n) for v, n in zip(items(value, 4, "f, dx, dy, dz"),
                                                        ("f", "dx", "dy", "dz"), strict=True))
         if not math.isclose(f, (x + y) * z, rel_tol=1e-9, abs_tol=1e-12):
-            fail(f"f({x:g}, {y:g}, {z:g}) should be (x + y)·z = {(x + y) * z:g}, got {f:g}")
+            fail(_("f{p} should be (x + y)·z = {want}, got {got}").format(
+                p=f"({x:g}, {y:g}, {z:g})", want=f"{(x + y) * z:g}", got=f"{f:g}"))
         exp = (z, z, x + y)
         diagnose((dx, dy, dz), exp, [
             (tuple(-e for e in exp), "every gradient has the wrong sign: start backward with df/df = +1"),
@@ -308,7 +317,8 @@ def _judge_neuron(got, points):
         z = w[0] * x[0] + w[1] * x[1] + w[2]
         s = _sig(z)
         if not math.isclose(f, s, rel_tol=1e-9, abs_tol=1e-12):
-            fail(f"f should be σ(w0·x0 + w1·x1 + w2) = {s:.6f}, got {f:.6g}")
+            fail(_("f should be σ(w0·x0 + w1·x1 + w2) = {want}, got {got}").format(want=f"{s:.6f}",
+                                                                                   got=f"{f:.6g}"))
         ds = s * (1 - s)
         exp = np.array([x[0], x[1], 1.0, w[0], w[1]]) * ds
         diagnose(np.concatenate([dw, dx]), exp, [
@@ -332,11 +342,13 @@ def _judge_fork(got, points):
         f, dx, dy = (number(v, n) for v, n in zip(items(value, 3, "f, dx, dy"), ("f", "dx", "dy"),
                                                    strict=True))
         if not math.isclose(f, (x + y) * x, rel_tol=1e-9, abs_tol=1e-12):
-            fail(f"f({x:g}, {y:g}) should be (x + y)·x = {(x + y) * x:g}, got {f:g}")
+            fail(_("f{p} should be (x + y)·x = {want}, got {got}").format(
+                p=f"({x:g}, {y:g})", want=f"{(x + y) * x:g}", got=f"{f:g}"))
         exp = (2 * x + y, x)
-        one_branch = (f"dx = {dx:g} is the gradient along only one of x's two paths: x feeds both the add "
-                      "and the multiply gate (a fork), so its gradients add. Use += (dx = dx_via_mul + "
-                      "dx_via_add), not = which keeps only the last one")
+        one_branch = _("dx = {dx} is the gradient along only one of x's two paths: "
+                       "x feeds both the add and the multiply gate (a fork), so its gradients add. "
+                       "Use += (dx = dx_via_mul + dx_via_add), not = which keeps only the last one").format(
+            dx=f"{dx:g}")
         diagnose((dx, dy), exp, [
             ((x + y, x), one_branch),
             ((x, x), one_branch),
