@@ -6,6 +6,8 @@ from collections.abc import Callable
 
 import numpy as np
 
+from bpcourse.i18n import _
+
 from ._task import Task, close, numgrad, sigmoid, using
 
 
@@ -39,8 +41,8 @@ def check_linear(Linear: type) -> None:
         ex_db = numgrad(lambda a: L(x, W, a), b.copy())  # noqa: B023
         db = np.asarray(grads["b"], dtype=np.float64)
         if db.shape == (N, n_out):
-            t.fail(f"grads['b'] has shape {db.shape}: sum dout over the batch axis, db = dout.sum(axis=0), "
-                   f"shape ({n_out},)")
+            t.fail(_("grads['b'] has shape {got}: sum dout over the batch axis, db = dout.sum(axis=0), "
+                     "shape ({n},)").format(got=db.shape, n=n_out))
         dx = t.array("dx", dx, (N, n_in), "dx = dout @ W.T has the shape of x")
         dW = t.array("grads['W']", grads["W"], (n_in, n_out),
                     "dW = x.T @ dout has the shape of W, (n_in, n_out)")
@@ -201,15 +203,15 @@ def check_forward_backward(forward_backward: Callable) -> None:
     for k, layer in enumerate(layers):
         for name, p in layer.params.items():
             if name not in layer.grads:
-                t.fail(f"layer {k} ({type(layer).__name__[4:]}) has no grads['{name}']: "
-                       "did backward reach every layer, last layer first?")
+                t.fail(_("layer {k} ({kind}) has no grads['{name}']: did backward reach every layer, "
+                         "last layer first?").format(k=k, kind=type(layer).__name__[4:], name=name))
             exp = numgrad(lambda _a: E_of_params(), p)
             got = t.array(f"layer {k} grads['{name}']", layer.grads[name], p.shape)
             t.diagnose(got, exp, [
-                (-exp, f"layer {k} grads['{name}'] has the wrong sign: "
-                       "start backward from dE/dŷ = (ŷ − y)/m"),
-                (exp * len(X), f"layer {k} grads['{name}'] is m times too large: "
-                               "the loss's 1/m mean is missing"),
+                (-exp, _("layer {k} grads['{name}'] has the wrong sign: "
+                         "start backward from dE/dŷ = (ŷ − y)/m").format(k=k, name=name)),
+                (exp * len(X), _("layer {k} grads['{name}'] is m times too large: "
+                                 "the loss's 1/m mean is missing").format(k=k, name=name)),
             ], f"layer {k} grads['{name}']", rtol=1e-5, atol=1e-7)
     t.ok()
 
@@ -254,7 +256,7 @@ def _replay(X, Y, hidden, epochs, lr, seed, which=None):
     layers = [_TrainLinear(X.shape[1], hidden, rng), _RefReLU(), _TrainLinear(hidden, Y.shape[1], rng),
               _RefSigmoid()]
     history = []
-    for _ in range(epochs):
+    for _epoch in range(epochs):  # not `_`: that name is the translation function here
         history.append(_ref_forward_backward(layers, X, Y))
         for k, layer in enumerate(layers):
             for name in layer.params:
@@ -284,8 +286,8 @@ def check_training(train: Callable) -> None:
         hist = t.array("the history", hist, (epochs,), "One loss value per epoch.")
         widths = [layer.params["W"].shape for layer in _TrainLinear.made]
         if widths and widths[0][1] != hidden:
-            t.fail(f"train(hidden={hidden}) built a hidden layer of width {widths[0][1]}: "
-                   "use the argument hidden")
+            t.fail(_("train(hidden={hidden}) built a hidden layer of width {width}: "
+                     "use the argument hidden").format(hidden=hidden, width=widths[0][1]))
         args = (X, Y, hidden, epochs, lr, seed)
         exp = _replay(*args)
         if close(hist, exp, rtol=1e-6, atol=1e-9):
@@ -293,9 +295,10 @@ def check_training(train: Callable) -> None:
         variants = [
             (_replay(X, Y, hidden, epochs, -lr, seed), "the loss goes the wrong way: gradient *descent* is "
                                                        "p ← p − lr · grad"),
-            (_replay(X, Y, hidden, epochs, 2.0, seed), f"train ignores its lr argument (lr={lr} here)"),
-            (_replay(X, Y, hidden, epochs, lr, 0), f"train ignores its seed argument (seed={seed} here): "
-                                                   "rng = np.random.default_rng(seed)"),
+            (_replay(X, Y, hidden, epochs, 2.0, seed), _("train ignores its lr argument (lr={lr} here)")
+             .format(lr=lr)),
+            (_replay(X, Y, hidden, epochs, lr, 0), _("train ignores its seed argument (seed={seed} here): "
+                                                     "rng = np.random.default_rng(seed)").format(seed=seed)),
             (_replay(*args, which=lambda k, name: name == "W"), "only the weights W are updated; "
                                                                 "the biases b "
                                                                 "are parameters too"),
