@@ -11,12 +11,17 @@ from bpcourse.i18n import _
 
 from ._task import Task, close, fd_grads, numgrad, scalar_sigmoid, using
 
+# The reference gates count their backward calls, so a circuit that returns a formula's numbers
+# without running any gate backward is named (the task is to wire the gates).
+_CALLS = {"backward": 0}
+
 
 class _RefAdd:
     def forward(self, x, y):
         return x + y
 
     def backward(self, dout):
+        _CALLS["backward"] += 1
         return dout, dout
 
 
@@ -26,6 +31,7 @@ class _RefMultiply:
         return x * y
 
     def backward(self, dout):
+        _CALLS["backward"] += 1
         return self.y * dout, self.x * dout
 
 
@@ -35,7 +41,26 @@ class _RefSigmoid:
         return self.s
 
     def backward(self, dout):
+        _CALLS["backward"] += 1
         return (self.s * (1.0 - self.s) * dout,)
+
+
+def _run_with_ref_gates(t, fn, *args):
+    """``fn(*args)`` with the reference gates in place of the student's; also how many gate
+    backward calls it made."""
+    __tracebackhide__ = True
+    _CALLS["backward"] = 0
+    with using(fn, **_REF_GATES):
+        res = t.call(fn, *args)
+    return res, _CALLS["backward"]
+
+
+def _require_gates(t, n_backward: int) -> None:
+    __tracebackhide__ = True
+    if n_backward == 0:
+        t.fail("the numbers are right, but no gate's backward was called: the task is to wire the gates "
+               "(forward in order, then backward in reverse, starting from df/df = 1), not to use a "
+               "formula worked out on paper")
 
 
 # Tasks 1.5-1.7 run with these gates in place of yours, so a mistake in a gate costs that gate's task only.
@@ -193,8 +218,8 @@ def check_circuit(circuit_grads: Callable) -> None:
     t = Task("1.5", "circuit f = (x + y)·z")
     f = lambda x, y, z: (x + y) * z  # noqa: E731
     for p in [(-2.0, 5.0, -4.0), (1.5, -0.5, 2.0)]:
-        with using(circuit_grads, **_REF_GATES):
-            res = t.tuple(t.call(circuit_grads, *p), 4, "f, dx, dy, dz")
+        res, n_backward = _run_with_ref_gates(t, circuit_grads, *p)
+        res = t.tuple(res, 4, "f, dx, dy, dz")
         got = [t.number(n, v) for n, v in zip(("f", "dx", "dy", "dz"), res, strict=True)]
         if not close(got[0], f(*p)):
             t.fail(_("f{p} should be (x + y)·z = {want}, got {got}").format(p=p, want=f(*p), got=got[0]))
@@ -205,6 +230,7 @@ def check_circuit(circuit_grads: Callable) -> None:
             ((x + y, x + y, z), "at the multiply gate you swapped: q = x + y gets z·1, and z gets q·1"),
             ((z, 0.0, x + y), "dy is 0: the add gate *distributes*, so x and y both get dq"),
         ], "(dx, dy, dz)")
+        _require_gates(t, n_backward)
     t.ok()
 
 
@@ -217,8 +243,8 @@ def check_neuron(neuron_grads: Callable) -> None:
 
     # The first point is CS231n lecture 4's worked example (f ≈ 0.73, dw ≈ [-0.20, -0.39, 0.20]).
     for w, x in [([2.0, -3.0, -3.0], [-1.0, -2.0]), ([0.5, 1.0, -0.25], [2.0, -1.5])]:
-        with using(neuron_grads, **_REF_GATES):
-            res = t.tuple(t.call(neuron_grads, list(w), list(x)), 3, "f, dw, dx")
+        res, n_backward = _run_with_ref_gates(t, neuron_grads, list(w), list(x))
+        res = t.tuple(res, 3, "f, dw, dx")
         fv = t.number("f", res[0])
         dw = t.array("dw", res[1], (3,))
         dx = t.array("dx", res[2], (2,))
@@ -236,7 +262,11 @@ def check_neuron(neuron_grads: Callable) -> None:
             (np.array([w[0], w[1], 1.0, x[0], x[1]]) * exp[2], "swapped inputs at the multiply gates: "
                                                                "dw_i gets x_i·upstream, "
                                                                "dx_i gets w_i·upstream"),
+            (exp * fv * (1.0 - fv), "the sigmoid's local derivative f(1 − f) was applied twice: the "
+                                    "sigmoid gate's backward already multiplies by it, so pass its result "
+                                    "on unchanged"),
         ], "(dw, dx)")
+        _require_gates(t, n_backward)
     t.ok()
 
 
@@ -245,8 +275,8 @@ def check_fork(fork_grads: Callable) -> None:
     t = Task("1.7", "a fork: f = (x + y)·x")
     f = lambda x, y: (x + y) * x  # noqa: E731
     for p in [(3.0, -4.0), (-1.5, 0.5)]:
-        with using(fork_grads, **_REF_GATES):
-            res = t.tuple(t.call(fork_grads, *p), 3, "f, dx, dy")
+        res, n_backward = _run_with_ref_gates(t, fork_grads, *p)
+        res = t.tuple(res, 3, "f, dx, dy")
         got = [t.number(n, v) for n, v in zip(("f", "dx", "dy"), res, strict=True)]
         x, y = p
         if not close(got[0], f(*p)):
@@ -261,4 +291,5 @@ def check_fork(fork_grads: Callable) -> None:
             ((x, x), one_branch),
             (-exp, "both gradients have the wrong sign"),
         ], "(dx, dy)")
+        _require_gates(t, n_backward)
     t.ok()

@@ -164,7 +164,10 @@ class _RefLinear:
         return x @ self.params["W"] + self.params["b"]
 
     def backward(self, dout):
-        self.grads = {"W": self.x.T @ dout, "b": dout.sum(axis=0)}
+        # Filled in place, as the notebook's Linear does: a train that keeps a reference to
+        # layer.grads must see the new arrays.
+        self.grads["W"] = self.x.T @ dout
+        self.grads["b"] = dout.sum(axis=0)
         return dout @ self.params["W"].T
 
 

@@ -9,7 +9,7 @@ import numpy as np
 
 from bpcourse.i18n import _
 
-from ._task import Task, numgrad, sigmoid, using
+from ._task import Task, close, numgrad, sigmoid, using
 
 
 def _zhou_forward(P: dict, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -198,6 +198,10 @@ def _check_epoch(t, epoch_fn, mode):
         mistakes.append((flat(_w_before_e(P, X, Y, eta)),
                          "you updated w before computing e_h: (5.15) uses the w of the forward pass, "
                          "so compute g_j and e_h first, then apply all four updates"))
+        stale = {k: P[k] + (other[k] - P[k]) * len(X) for k in P}
+        mistakes.append((flat(stale), "every sample's update was computed from the parameters the epoch "
+                                      "started with: standard BP (Fig. 5.8) applies each sample's updates "
+                                      "before the next sample, whose forward pass sees the new parameters"))
     else:
         mistakes.append((flat(other), "you updated after every sample: that is standard BP. "
                                       "Accumulated BP makes one step per epoch, "
@@ -205,6 +209,14 @@ def _check_epoch(t, epoch_fn, mode):
         mistakes.append((flat(summed), "your step is m times too big: "
                                        "the accumulated gradient is the *mean* of the per-sample gradients, "
                                        "E = (1/m) Σ_k E_k (5.16): missing the 1/m mean"))
+        mistakes.append((flat(_ref_epoch(P, X, Y, eta / len(X), "standard")),
+                         "you applied each sample's share of the update at once, so later samples saw "
+                         "changed parameters: accumulated BP computes every sample's g_j and e_h with the "
+                         "same parameters, then makes one step with their mean"))
+    if not close(flat(new), flat(exp), 1e-5, 1e-7) and not any(close(flat(new), c, 1e-5, 1e-7)
+                                                                for c, _m in mistakes):
+        for k in ("w", "theta", "v", "gamma"):  # no classic mistake: say which parameter is off first
+            t.diagnose(new[k], exp[k], [], f"new {k}", rtol=1e-5, atol=1e-7)
     t.diagnose(flat(new), flat(exp), mistakes, "the new parameters", rtol=1e-5, atol=1e-7)
     t.ok()
 

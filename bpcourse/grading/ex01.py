@@ -327,6 +327,8 @@ def _judge_neuron(got, points):
             (-exp, "every gradient has the wrong sign"),
             (np.array([w[0], w[1], 1.0, x[0], x[1]]) * ds, "swapped inputs at the multiply gates: dw_i gets "
                                                            "x_i·upstream, dx_i gets w_i·upstream"),
+            (exp * ds, "the sigmoid's local derivative f(1 − f) was applied twice: the sigmoid gate's "
+                       "backward already multiplies by it, so pass its result on unchanged"),
         ], f"(dw, dx) at w = {w}, x = {x}")
         _used_gates(n_back, "neuron_grads")
 

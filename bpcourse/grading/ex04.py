@@ -14,6 +14,7 @@ from bpcourse.grading.spec import (
     Probe,
     Task,
     array,
+    close,
     diagnose,
     fail,
     items,
@@ -253,6 +254,9 @@ def _epoch_judge(got, cases, mode: str):
                 (flat(epoch(P, X, Y, eta, "w first")), "you updated w before computing e_h: (5.15) uses the "
                                                        "w "
                  "of this step, so compute g_j and e_h first, then apply all four updates"),
+                (flat(epoch(P, X, Y, eta, "summed")), "every sample's update was computed from the "
+                 "parameters the epoch started with: standard BP (Fig. 5.8) applies each sample's updates "
+                 "before the next sample, whose forward pass sees the new parameters"),
             ]
         else:
             mistakes += [
@@ -262,7 +266,14 @@ def _epoch_judge(got, cases, mode: str):
                 (flat(epoch(P, X, Y, eta, "summed")), "your step is m times too big: the accumulated "
                                                       "gradient is "
                  "the *mean* of the per-sample gradients, E = (1/m) Σ_k E_k (5.16): missing the 1/m mean"),
+                (flat(epoch(P, X, Y, eta / len(X), "standard")), "you applied each sample's share of the "
+                 "update at once, so later samples saw changed parameters: accumulated BP computes every "
+                 "sample's g_j and e_h with the same parameters, then makes one step with their mean"),
             ]
+        if not close(flat(new), flat(exp), 1e-8, 1e-11) and not any(close(flat(new), c, 1e-8, 1e-11)
+                                                                     for c, _m in mistakes):
+            for k in KEYS:  # no classic mistake: say which parameter is off first
+                diagnose(new[k], exp[k], [], f"new {k}", rtol=1e-8, atol=1e-11)
         diagnose(flat(new), flat(exp), mistakes, "the new parameters", rtol=1e-8, atol=1e-11)
         if res.get("unchanged") is False:
             fail("your function changed the params dict it was given (in place): work on a copy and return "

@@ -301,8 +301,26 @@ def diagnose(got: Any, expected: Any, mistakes: Sequence[tuple[Any, str]], name:
     for candidate, message in mistakes:
         if close(got, candidate, rtol, atol):
             fail(message)
-    fail(_("{name} is wrong: expected {expected}, got {got}").format(name=name, expected=fmt(expected),
-                                                                       got=fmt(got)))
+    fail(_("{name} is wrong: {how}").format(name=name, how=_differ(got, expected)))
+
+
+def _differ(got: Any, expected: Any) -> str:
+    """Both in full when small; for a large array of the right shape, how many entries are off and
+    the worst one (two 'arrays of shape (13,)' would tell the student nothing)."""
+    try:
+        g = np.asarray(got, dtype=np.float64)
+        e = np.asarray(expected, dtype=np.float64)
+    except (TypeError, ValueError, OverflowError):
+        return _("expected {expected}, got {got}").format(expected=fmt(expected), got=fmt(got))
+    if g.shape != e.shape or e.size <= 12:
+        return _("expected {expected}, got {got}").format(expected=fmt(e), got=fmt(g))
+    with np.errstate(invalid="ignore"):
+        gap = np.where(np.isfinite(g), np.abs(g - e), np.inf)
+    i = np.unravel_index(int(np.argmax(gap)), e.shape)
+    wrong = int(np.sum(~np.isclose(g, e, rtol=1e-6, atol=1e-9)))
+    where = "[" + ", ".join(map(str, i)) + "]"
+    return (_("{wrong} of its {n} entries are off; the worst is at {where}: expected {expected}, got {got}")
+            .format(wrong=wrong, n=e.size, where=where, expected=f"{e[i]:.6g}", got=f"{g[i]:.6g}"))
 
 
 def numgrad(f: Callable[[np.ndarray], float], x: Any, h: float = 1e-5) -> np.ndarray:
