@@ -559,3 +559,20 @@ def test_models_take_their_parameters_by_position_or_name_once():
         ActivationModel("tanh", 0.5, x=0.3)
     with pytest.raises(ValueError, match="has parameters activation, x, n_layers, slope, alpha; got w"):
         ActivationModel(w=1.0)
+
+
+def test_png_bytes_decodes_to_the_canvas_pixels():
+    # Pillow, an independent PNG decoder, reads back exactly the pixels the figure drew.
+    import io
+
+    import PIL.Image
+
+    from bpcourse.explorers.shell import png_bytes
+
+    explorer = zhou_trainer()
+    explorer.controls["train"].click()
+    canvas = explorer.fig.canvas
+    decoded = np.asarray(PIL.Image.open(io.BytesIO(png_bytes(canvas.buffer_rgba()))))
+    assert decoded.shape == (*canvas.get_width_height()[::-1], 3)
+    assert np.array_equal(decoded, np.asarray(canvas.buffer_rgba())[:, :, :3])
+    assert picture(explorer) == png_bytes(canvas.buffer_rgba())  # what the Output shows

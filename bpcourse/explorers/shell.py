@@ -21,15 +21,16 @@ to README's explorer list, and test the model in ``tests/test_widgets.py``.
 from __future__ import annotations
 
 import base64
-import io
+import struct
 import textwrap
 import time
+import zlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, ClassVar, Protocol, runtime_checkable
 
 import ipywidgets as widgets
-import PIL.Image
+import numpy as np
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter, MaxNLocator
@@ -261,11 +262,7 @@ class Explorer(widgets.VBox):
         self.model.render(self.fig)  # one draw, then PNG: cheaper than savefig, which draws twice
         canvas = self.fig.canvas
         width, height = canvas.get_width_height()
-        buffer = io.BytesIO()
-        # RGB: the figure is opaque, and PNG encodes 3 channels faster than 4.
-        PIL.Image.frombuffer("RGBA", (width, height), canvas.buffer_rgba()).convert("RGB").save(
-            buffer, format="png", compress_level=1)
-        png = base64.b64encode(buffer.getvalue()).decode("ascii")
+        png = base64.b64encode(png_bytes(canvas.buffer_rgba())).decode("ascii")
         # Replace the Output's one picture (no new output per move), shown at its CSS size.
         self.out.outputs = ({
             "output_type": "display_data",
@@ -283,6 +280,28 @@ class Explorer(widgets.VBox):
                     control.disabled = not p.enabled(self.model)
         finally:
             self._syncing = False
+
+
+def png_bytes(rgba) -> bytes:
+    """An opaque RGBA image (height, width, 4), e.g. an Agg canvas's buffer, as PNG bytes.
+
+    The PNG format (RFC 2083): a signature, then chunks (length, type, data, CRC-32): IHDR (size,
+    8-bit RGB), IDAT (the rows, each led by its filter byte, deflated), IEND. Every row uses filter
+    0 (none) and zlib's fastest level: a figure is mostly flat colour, which deflate packs well
+    unfiltered, and this takes about half the time of Pillow's PNG writer, which tries a filter per
+    row. At twice the screen's pixel density that is 10-20 ms of every interaction.
+    """
+    image = np.asarray(rgba)
+    height, width = image.shape[:2]
+    rows = np.zeros((height, 1 + 3 * width), np.uint8)  # column 0: filter type 0 for every row
+    rows[:, 1:] = image[:, :, :3].reshape(height, 3 * width)
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)  # 8 bits, RGB, deflate, no interlace
+    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(rows.tobytes(), 1))
+            + chunk(b"IEND", b""))
 
 
 # --- small drawing helpers the models share -------------------------------------------------------
