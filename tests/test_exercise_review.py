@@ -281,3 +281,47 @@ def test_grade_this_notebook_finds_its_exercise_from_the_checks_the_kernel_impor
     Shell.user_ns = {"In": ["import numpy as np"]}
     with pytest.raises(FileNotFoundError, match="grade_this_notebook"):
         grade_module._this_notebook()
+
+
+# ---- ex05 and ex06 -------------------------------------------------------------------------------
+
+APPLY_WITHOUT_DOIT = [(").doit()", ")")]
+DV_SWAPPED = [("return apply_5_9(sp.diff(E_k, v[i, h]))", "return apply_5_9(sp.diff(E_k, v[h, i]))")]
+# A swapped multiply and a power one degree too high make the MLP's numbers blow up; tanh written
+# with exp then overflows inside the student's engine while train itself is right.
+ENGINE_OVERFLOWS = {
+    "ex06-mul": [("(other.data, self.data)", "(self.data, other.data)")],
+    "ex06-pow-exp": [("(p * self.data ** (p - 1),)", "(p * self.data**p,)")],
+    "ex06-activations": [("    t = math.tanh(self.data)\n",
+                          "    e2 = math.exp(2 * self.data)\n    t = (e2 - 1) / (e2 + 1)\n")],
+}
+
+
+def test_sympy_and_engine_mistakes_are_named_by_the_check(capsys):
+    import sympy as sp
+
+    def apply_without_doit(expr):
+        return expr.replace(lambda a: isinstance(a, sp.Derivative), lambda a: a.expr * (1 - a.expr))
+
+    fails_with(check.check_apply_5_9, apply_without_doit, ".doit()")
+
+    from bpcourse.check.ex05 import _ref_apply_5_9, _ref_sym, _zhou_symbols
+
+    def dE_dv_swapped(i, h):
+        v = _zhou_symbols()[3]
+        return _ref_apply_5_9(sp.diff(_ref_sym()[2], v[h, i]))
+
+    fails_with(check.check_dE_dv, dE_dv_swapped, "i and h are swapped")
+
+
+def test_the_grader_names_the_sympy_mistakes_and_an_engine_crash_in_one_line(tmp_path):
+    paths = [_submission(tmp_path, "sympy", "ex05_sympy_derivation",
+                         {"ex05-apply59": APPLY_WITHOUT_DOIT, "ex05-dv": DV_SWAPPED}),
+             _submission(tmp_path, "engine", "ex06_autograd_engine", ENGINE_OVERFLOWS)]
+    sym, eng = grade(paths, SOLUTIONS, timeout=30.0, echo=False, jobs=2, seed="review")
+    by_id = {t.grade_id: t for t in sym.tasks}
+    assert ".doit()" in by_id["ex05-apply59-test"].message
+    assert "i and h are swapped" in by_id["ex05-dv-test"].message
+    assert sym.earned == sym.points - 4
+    train = {t.grade_id: t for t in eng.tasks}["ex06-train-test"]
+    assert train.earned == 0 and "OverflowError" in train.message and train.message.count("raised") == 1

@@ -93,6 +93,9 @@ def check_apply_5_9(apply_5_9: Callable) -> None:
     f, a, s = sp.Function("f"), sp.Symbol("a"), sp.Symbol("t")
     expr = sp.diff(f(a * s) ** 2 + f(f(s)), s)
     got = t.call(apply_5_9, expr)
+    if isinstance(got, sp.Basic) and got.has(sp.Subs) and not got.has(sp.Derivative):
+        t.fail("the derivatives are replaced, but a Subs(…, _xi, u) is left: call .doit() on the result, "
+               "so that u is put in for _xi")
     if not isinstance(got, sp.Basic) or got.has(sp.Derivative) or got.has(sp.Subs):
         t.fail(f"the result still contains a derivative: {got}")
     ft, fat = f(s), f(a * s)
@@ -131,7 +134,10 @@ def check_dE_dv(dE_dv: Callable) -> None:
             _sym_close(t, f"dE_dv({i}, {h})", got, -e[h] * x[i], [
                 (e[h] * x[i], f"dE_dv({i}, {h}) has the wrong sign: "
                               "∂E_k/∂v_ih = −e_h x_i, "
-                              "and Zhou's update Δv_ih = +η e_h x_i (5.13) is minus η times it")])
+                              "and Zhou's update Δv_ih = +η e_h x_i (5.13) is minus η times it"),
+                *([(-e[i] * x[h], f"dE_dv({i}, {h}) is ∂E_k/∂v_{h + 1}{i + 1}: i and h are swapped. v[i, h] "
+                                  "is the weight from input i to hidden unit h (v has shape (d, q))")]
+                  if i != h else [])])
     t.ok()
 
 

@@ -114,6 +114,9 @@ def _judge_apply(got, args):
 
     for res, (c, k, s, r) in zip(got, args["cases"], strict=True):
         shown = f"d/dt [f({c}t)^{k} + {s}·f(f(t)) + {r}·f(t)]"
+        if isinstance(res, SymTree) and res.has("Subs") and not res.has("Derivative"):
+            fail(f"on {shown} the derivatives are replaced, but a Subs(…, _xi, u) is left: call .doit() on "
+                 "the result, so that u is put in for _xi")
         if isinstance(res, SymTree) and (res.has("Derivative") or res.has("Subs")):
             fail(f"on {shown} the result still contains a derivative: replace every f'(u) by f(u)(1 − f(u))")
 
@@ -174,7 +177,10 @@ def _judge_dv(got, args):
                 (lambda p, i=i, h=h: net(p)["e"][h] * net(p)["x"][i],
                  f"dE_dv({i}, {h}) has the wrong sign: ∂E_k/∂v_ih = −e_h x_i, and Zhou's update Δv_ih = +η "
                  f"e_h "
-                 "x_i (5.13) is minus η times it")])
+                 "x_i (5.13) is minus η times it"),
+                *([(lambda p, i=i, h=h: -net(p)["e"][i] * net(p)["x"][h],
+                    f"dE_dv({i}, {h}) is ∂E_k/∂v_{h + 1}{i + 1}: i and h are swapped. v[i, h] is the weight "
+                    "from input i to hidden unit h (v has shape (d, q))")] if i != h else [])])
 
 
 def _probe_dgamma(rng):

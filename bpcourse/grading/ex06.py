@@ -649,8 +649,9 @@ def _judge_train(got, cases):
     got = items(got, len(cases), "one result per run")
     for case, res in zip(cases, got, strict=True):
         if isinstance(res, Raised) and case["engine"] == "yours" and res.type != "NotImplementedError":
-            fail(f"with your engine, training raised {res.describe()}; train is right on the reference "
-                 "engine, so look at tasks 6.1-6.6")
+            what = f"failed: {res.describe()}" if res.where else f"raised {res.describe()}"
+            fail(f"with your engine, training {what}; train is right on the reference engine, so look at "
+                 "tasks 6.1-6.6")
         if isinstance(res, Raised):
             number(res, "train")
         if not isinstance(res, dict) or "losses" not in res:
