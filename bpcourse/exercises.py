@@ -25,7 +25,6 @@ can regenerate into a temporary folder and compare with the committed ``exercise
 from __future__ import annotations
 
 import copy
-import re
 from pathlib import Path
 
 import nbformat
@@ -57,7 +56,7 @@ def _replace_blocks(source: str, begin: str, end: str, stub, where: str) -> str:
             if inside:
                 raise ValueError(f"{where}: '{begin}' inside another '{begin}' block")
             inside = True
-            out.extend(stub(re.match(r"\s*", line).group(0)))
+            out.extend(stub(line[: len(line) - len(line.lstrip())]))
         elif mark == "end":
             if not inside:
                 raise ValueError(f"{where}: '{end}' without a '{begin}'")

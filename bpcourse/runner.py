@@ -41,7 +41,7 @@ OUTPUT_CAP = 100_000
 class _CappedText(io.TextIOBase):
     """A text stream that keeps the first OUTPUT_CAP characters and counts the rest."""
 
-    def __init__(self):
+    def __init__(self) -> None:
         self.parts: list[str] = []
         self.kept = 0
         self.total = 0
@@ -357,7 +357,8 @@ def main(argv: list[str]) -> int:
         os.dup2(null, fd)
     sys.stdin = io.StringIO("")
     sys.stdout = sys.stderr = _CappedText()
-    sys.__stdout__ = sys.__stderr__ = sys.stdout
+    # Deliberate: code that writes to the original streams must reach the cap too.
+    sys.__stdout__ = sys.__stderr__ = sys.stdout  # type: ignore[misc, assignment]
     os.environ["BPCOURSE_SANDBOX"] = "1"
     sys.addaudithook(_audit)
 

@@ -182,7 +182,9 @@ def stage(src: Path, root: Path, execute_notebooks: bool = True, log=print) -> d
     if src.exists():
         shutil.rmtree(src)
     shutil.copytree(root / "site", src)
-    mathjax = Path(__import__("mathjax").__file__).parent / "static" / "mathjax" / "es5"
+    import mathjax as mathjax_package  # django-static-mathjax: the site's dependency only
+
+    mathjax = Path(mathjax_package.__file__).parent / "static" / "mathjax" / "es5"
     keep = {"tex-svg.js", "input", "output", "ui", "a11y", "adaptors", "sre", "core.js", "loader.js",
             "startup.js"}
     shutil.copytree(mathjax, src / "_static" / "mathjax",

@@ -22,6 +22,7 @@ notebook that patches ``bpcourse.gradcheck`` cannot change what a check believes
 
 from __future__ import annotations
 
+import builtins
 import contextlib
 import math
 import traceback
@@ -111,7 +112,7 @@ class Task:
     def call(self, fn: Callable, *args, what: str = "", **kwargs):
         """``fn(*args, **kwargs)``; NotImplementedError means not attempted, any other error a verdict."""
         __tracebackhide__ = True
-        what = what or getattr(fn, "__qualname__", None) or getattr(fn, "__name__", "your code")
+        what = what or str(getattr(fn, "__qualname__", None) or getattr(fn, "__name__", "your code"))
         if not callable(fn):
             self.fail(f"{what} should be a function or a class, got {type(fn).__name__}")
         try:
@@ -165,14 +166,14 @@ class Task:
             self.fail(_("{name} contains nan or inf: {value}").format(name=name, value=fmt(arr)))
         return arr
 
-    def tuple(self, value: Any, n: int, names: str) -> tuple:
+    def tuple(self, value: Any, n: int, names: str) -> builtins.tuple:
         __tracebackhide__ = True
         if not isinstance(value, tuple | list) or len(value) != n:
             self.fail(_("it should return a tuple of {n} ({names}), got {value}")
                       .format(n=n, names=names, value=repr(value)))
         return tuple(value)
 
-    def diagnose(self, got, expected, mistakes: Sequence[tuple[Any, str]], name: str,
+    def diagnose(self, got, expected, mistakes: Sequence[builtins.tuple[Any, str]], name: str,
                  rtol: float = 1e-6, atol: float = 1e-9) -> None:
         """Pass if ``got`` matches ``expected``; else name the first mistake it matches, else show both.
 
@@ -270,7 +271,7 @@ def numgrad(f: Callable[[np.ndarray], float], x: np.ndarray, h: float = 1e-5) ->
     return grad
 
 
-def fd_grads(f: Callable[..., float], point: Sequence[float]) -> np.ndarray:
+def fd_grads(f: Callable[..., float], point: Sequence[float] | np.ndarray) -> np.ndarray:
     """Finite-difference gradient of a function of several scalars, at ``point``."""
     return numgrad(lambda a: f(*a), np.array(point, dtype=np.float64))
 

@@ -53,7 +53,7 @@ def _example_graphs() -> list[tuple[dict, dict, str]]:
 
 def diamond_chain(n: int) -> dict:
     """u0 → (sin, cos) → add → u1 → … → u_n: n diamonds, 2**n paths from u0 to u_n, 4n edges."""
-    graph = {"u0": ("input", ())}
+    graph: dict[str, tuple[str, tuple[str, ...]]] = {"u0": ("input", ())}
     for k in range(n):
         graph[f"s{k}"] = ("sin", (f"u{k}",))
         graph[f"c{k}"] = ("cos", (f"u{k}",))
@@ -120,7 +120,7 @@ def check_local_gradients(local_gradients: Callable) -> None:
                        f"got {got!r}")
             a = [vals[p] for p in parents]
             exp = _local_fd(op, a)
-            mistakes = []
+            mistakes: list[tuple[tuple[float, ...], str]] = []
             if op == "mul":
                 mistakes.append(((a[0], a[1]), f"node '{n}' = {parents[0]}·{parents[1]}: "
                                                "each parent's local gradient is the *other* parent "

@@ -11,7 +11,7 @@ from bpcourse.i18n import _
 from ._task import Task, close, numgrad, sigmoid, using
 
 
-def _layer_grads(t, layer) -> dict:
+def _layer_grads(t: Task, layer: object) -> dict:
     __tracebackhide__ = True
     grads = getattr(layer, "grads", None)
     if not isinstance(grads, dict) or not {"W", "b"} <= set(grads):
@@ -155,7 +155,7 @@ def check_mse(mse_loss: Callable) -> None:
 class _RefLinear:
     """A reference Linear layer for task 3.5, so that a mistake in task 3.1 is not counted twice."""
 
-    def __init__(self, n_in, n_out, rng):
+    def __init__(self, n_in: int, n_out: int, rng: np.random.Generator) -> None:
         self.params = {"W": rng.normal(size=(n_in, n_out)), "b": rng.normal(size=n_out)}
         self.grads: dict = {}
 
@@ -190,7 +190,8 @@ def check_forward_backward(forward_backward: Callable) -> None:
     t = Task("3.5", "forward and backward through a network")
     rng = np.random.default_rng(55)
     X, Y = rng.normal(size=(6, 2)), rng.uniform(size=(6, 1))
-    layers = [_RefLinear(2, 4, rng), _RefSigmoid(), _RefLinear(4, 1, rng), _RefSigmoid()]
+    layers: list[_RefLinear | _RefSigmoid] = [_RefLinear(2, 4, rng), _RefSigmoid(), _RefLinear(4, 1, rng),
+                                             _RefSigmoid()]
 
     def E_of_params():
         a = X

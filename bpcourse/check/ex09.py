@@ -72,7 +72,7 @@ def check_forward_stages(forward_stages: Callable) -> None:
     t.ok()
 
 
-def _subsets_missing(parts: dict[str, float]) -> list[tuple[float, str]]:
+def _subsets_missing(parts: dict[str, float]) -> list[tuple[float, list[str]]]:
     """Every sum of a proper, non-empty subset of the contributions, named by what it misses."""
     out = []
     for n in range(1, len(parts)):

@@ -8,6 +8,7 @@ differences, or the shape rule); nothing is hard-coded but the questions.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 
 import numpy as np
 
@@ -131,6 +132,11 @@ def check_scale_prediction(larger_gradient) -> None:
     t.fail("not quite: a multiply gate gives each input the *other* input times the upstream gradient")
 
 
+def _relu_output(i: int) -> Callable[[np.ndarray], float]:
+    """Output ``i`` of a ReLU layer, as a function of the whole input vector."""
+    return lambda u: max(u[i], 0.0)
+
+
 def check_jacobian_prediction(relu_jacobian_nonzeros) -> None:
     """Task 10.7: at most how many entries of a 4096-wide ReLU's Jacobian are not 0."""
     t = Task("10.7", "how much of a ReLU layer's Jacobian is not zero")
@@ -139,7 +145,7 @@ def check_jacobian_prediction(relu_jacobian_nonzeros) -> None:
     n = 4096
     # The count on a small vector, by building the Jacobian, scaled: output i depends on input i only.
     v = np.random.default_rng(107).normal(size=6)
-    J = np.stack([numgrad(lambda u, i=i: max(u[i], 0.0), v.copy()) for i in range(6)])
+    J = np.stack([numgrad(_relu_output(i), v.copy()) for i in range(6)])
     assert np.count_nonzero(J - np.diag(np.diag(J))) == 0  # diagonal
     if got == n:
         return t.ok()

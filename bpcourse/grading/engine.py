@@ -450,8 +450,10 @@ class Session:
         self.next_id += 1
         try:
             line = json.dumps({**cmd, "id": ident}, allow_nan=True) + "\n"
-            self.proc.stdin.write(line.encode("utf-8"))
-            self.proc.stdin.flush()
+            stdin = self.proc.stdin
+            assert stdin is not None  # opened with stdin=PIPE
+            stdin.write(line.encode("utf-8"))
+            stdin.flush()
         except (BrokenPipeError, OSError, ValueError):
             return "crash"
         return self.wait(ident, timeout)
@@ -464,7 +466,8 @@ class Session:
                 pass
         for stream in (self.proc.stdin, self.proc.stdout):
             try:
-                stream.close()
+                if stream is not None:  # both are pipes, so never None
+                    stream.close()
             except OSError:
                 pass
         try:
@@ -504,9 +507,9 @@ def decode(value: Any, depth: int = 0) -> Any:
                 arr = np.empty(len(flat) if isinstance(flat, list) else 0, dtype=object)
                 arr[:] = flat if isinstance(flat, list) else []
             else:
+                dtypes: dict[Any, type] = {"b": bool, "i": np.int64, "u": np.int64}
                 try:
-                    arr = np.array(value["__ndarray__"], dtype={"b": bool, "i": np.int64, "u": np.int64}.get(
-                        value.get("dtype"), np.float64))
+                    arr = np.array(value["__ndarray__"], dtype=dtypes.get(value.get("dtype"), np.float64))
                 except (TypeError, ValueError, OverflowError):
                     return Opaque("array")
             try:
@@ -596,8 +599,8 @@ def _raised_verdict(raised: dict, steps: list[Step], errors: dict[str, dict], ta
 def grade_submission(path: Path, solutions: dict, timeout: float, secret: str, sandbox: bool) -> Result:
     result = Result(str(path))
     specs = exercises()
-    with tempfile.TemporaryDirectory(prefix="bpcourse-grade-") as tmp:
-        tmp = Path(tmp)
+    with tempfile.TemporaryDirectory(prefix="bpcourse-grade-") as tmp_name:
+        tmp = Path(tmp_name)
         try:
             cells = read_submission(Path(path), tmp)
         except (ValueError, OSError) as exc:

@@ -43,7 +43,7 @@ def as_graph(g):
 
 
 def diamond_chain(n: int) -> dict:
-    graph = {"u0": ("input", ())}
+    graph: dict[str, tuple[str, tuple[str, ...]]] = {"u0": ("input", ())}
     for k in range(n):
         graph[f"s{k}"] = ("sin", (f"u{k}",))
         graph[f"c{k}"] = ("cos", (f"u{k}",))
@@ -55,10 +55,11 @@ def random_graph(rng: np.random.Generator, n_ops: int = 7) -> dict:
     """A DAG of 2-3 inputs and ``n_ops`` add/mul/sin/cos nodes; every node reaches the last one."""
     names = [f"n{k}" for k in range(3 + n_ops)]
     n_in = int(rng.integers(2, 4))
-    graph = {names[k]: ("input", ()) for k in range(n_in)}
+    graph: dict[str, tuple[str, tuple[str, ...]]] = {names[k]: ("input", ()) for k in range(n_in)}
     for k in range(n_in, len(names)):
         prev = names[:k]
         op = str(rng.choice(["add", "mul", "sin", "cos", "add", "mul"]))
+        parents: tuple[str, ...]
         if op in ("sin", "cos"):
             parents = (prev[-1] if rng.random() < 0.5 else str(rng.choice(prev)),)
         elif op == "mul":

@@ -265,7 +265,7 @@ def _random_graph(rng, n: int) -> list:
     """A random DAG: a few leaves, then nodes with one or two parents among the earlier nodes
     (sometimes the same one twice), and a few nodes the last one does not depend on. The nodes'
     data are random, so that sorting by data is no topological order."""
-    spec = [[[], []] for _ in range(3)]
+    spec: list[list[list]] = [[[], []] for _ in range(3)]
     for k in range(3, n):
         m = int(rng.integers(1, 3))
         parents = [int(p) for p in rng.integers(0, k, size=m)]
@@ -279,7 +279,7 @@ def _random_graph(rng, n: int) -> list:
 
 def _graphs(rng) -> list:
     reuse = [[[], []], [[0, 0], [1.0, 1.0]], [[1, 1], [1.0, 1.0]]]
-    doublings = [[[], []]] + [[[k, k], [1.0, 1.0]] for k in range(12)]
+    doublings: list[list[list]] = [[[], []]] + [[[k, k], [1.0, 1.0]] for k in range(12)]
     return [["the reuse case a; b = a + a; c = b + b", reuse],
             ["a random graph with forks", _random_graph(rng, 25)],
             ["another random graph", _random_graph(rng, 40)],
@@ -292,7 +292,9 @@ _EXPR_OPS = ("add", "mul", "tanh", "sigmoid", "square")
 
 def _expr_forward(ops, leaves: dict[int, float]) -> tuple[list[float], list[tuple]]:
     """Values and local gradients of a random expression (the grader's own math, in floats)."""
-    vals, locs = [], []
+    vals: list[float] = []
+    locs: list[tuple] = []
+    loc: tuple[float, ...]
     for k, (op, parents, leaf) in enumerate(ops):
         a = [vals[p] for p in parents]
         if op == "leaf":

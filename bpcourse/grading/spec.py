@@ -185,7 +185,7 @@ def fail(message: str) -> NoReturn:
     raise Wrong(message)
 
 
-def _short(text: str, n: int = 240) -> str:
+def _short(text: object, n: int = 240) -> str:
     text = " ".join(str(text).split())
     return text if len(text) <= n else text[: n - 1] + "…"
 
@@ -357,7 +357,7 @@ def sigmoid(t: Any) -> np.ndarray:
 #   ["Derivative", expr, [var, count]...]  ["Subs", expr, [vars], [points]]
 #   ["E"] ["pi"] ["oo"] ["-oo"] ["zoo"] ["nan"] ["I"]
 #   ["Unknown", type name]   (anything else: never rebuilt)
-_FUNCS = {
+_FUNCS: dict[str, Callable[..., float]] = {
     "exp": math.exp, "log": math.log, "sin": math.sin, "cos": math.cos, "tan": math.tan,
     "tanh": math.tanh, "sinh": math.sinh, "cosh": math.cosh, "sqrt": math.sqrt, "Abs": abs,
     "sign": lambda t: float(np.sign(t)), "Heaviside": lambda t: 1.0 if t > 0 else 0.0 if t < 0 else 0.5,
