@@ -282,7 +282,7 @@ class StepperModel(ParamModel):
         kind = GOOD if self.y[k] == 1 else BAD
         s = self.current
         return (f"melon {self.sample} ({kind}), stage {self.stage + 1} of {len(STAGES)}: {s.title}"
-                f"{'  ' + s.number if s.number else ''}. η = {self.eta:.3g}, E_k = {self.E_k:.4g}")
+                f"{'  ' + s.number if s.number else ''}. η = {self.eta:.3g}, Eₖ = {self.E_k:.4g}")
 
     # --- the drawing ---------------------------------------------------------------------------
 
