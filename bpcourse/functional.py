@@ -21,7 +21,8 @@ Every function is stable for any finite input: no exp ever sees a large positive
 from __future__ import annotations
 
 import math
-from typing import TypeVar, overload
+from collections.abc import Callable
+from typing import Any, TypeVar, overload
 
 import numpy as np
 
@@ -215,7 +216,7 @@ def softmax(s: np.ndarray, axis: int = -1) -> np.ndarray:
 
 
 # name -> (f, f'); leaky_relu and elu take their parameter (slope, alpha) as a second argument.
-ACTIVATIONS = {
+ACTIVATIONS: dict[str, tuple[Callable[..., Any], Callable[..., Any]]] = {
     "sigmoid": (sigmoid, sigmoid_derivative),
     "tanh": (tanh, tanh_derivative),
     "relu": (relu, relu_derivative),
