@@ -179,24 +179,34 @@ def test_translations_keep_math_code_and_headings(stem):
 
 def test_the_grader_grades_the_chinese_edition_as_the_english_one():
     """Same exercise, same grade_ids, points and marks: complete solutions get full marks in both
-    editions and blank exercises none; the language cell is not counted as the student's code."""
+    editions and blank exercises none; the language cell is not counted as the student's code.
+
+    The English solutions are graded in tests/test_grade.py, which requires full marks on every
+    task; here the Chinese ones must earn exactly that: every graded test cell of the English
+    solution (its grade_id and points, read from the notebook), each at full points."""
     from bpcourse.grade import grade
     from bpcourse.grading import exercises as graded
 
     names = [stem for stem in STEMS if stem in graded()]
     assert names, "no exercise has a grader specification"
-    paths = [ROOT / folder / f"{name}.ipynb" for folder in ("solutions", "solutions/zh", "exercises/zh")
-             for name in names]
+    paths = [ROOT / folder / f"{name}.ipynb" for folder in ("solutions/zh", "exercises/zh") for name in names]
     results = grade(paths, timeout=10.0, echo=False, jobs=2, seed="zh-edition")
+
+    def english_full_marks(name):
+        nb = nbformat.read(ROOT / "solutions" / f"{name}.ipynb", as_version=4)
+        tests = [c.metadata["nbgrader"] for c in nb.cells
+                 if c.cell_type == "code" and c.metadata.get("nbgrader", {}).get("grade")
+                 and not c.metadata["nbgrader"].get("solution")]
+        return name, None, [(t["grade_id"], float(t["points"]), float(t["points"])) for t in tests]
 
     def marks(result):
         return result.exercise, result.error, [(t.grade_id, t.points, t.earned) for t in result.tasks]
 
-    en, zh, blank = results[:len(names)], results[len(names):2 * len(names)], results[2 * len(names):]
-    for e, z, b in zip(en, zh, blank, strict=True):
-        assert marks(z) == marks(e), z.path
+    zh, blank = results[:len(names)], results[len(names):]
+    for name, z, b in zip(names, zh, blank, strict=True):
+        assert marks(z) == english_full_marks(name), z.path
         assert z.earned == z.points > 0 and not z.notes, (z.path, z.notes)
-        assert b.exercise == e.exercise and b.earned == 0 and b.points == e.points, b.path
+        assert b.exercise == name and b.earned == 0 and b.points == z.points, b.path
 
 
 # Zhou's terms (机器学习 §5.3 and the glossary of notebooks/00) and the variants a translator might slip
