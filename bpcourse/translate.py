@@ -224,13 +224,13 @@ def library_messages(root: Path) -> list[tuple[str, str]]:
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
             if not isinstance(node, ast.Call):
                 continue
-            name, args = _call_name(node), node.args
+            called, args = _call_name(node), node.args
             texts: list[str | None] = []
-            if name in ("_", "N_", "gettext", "fail") and args:
+            if called in ("_", "N_", "gettext", "fail") and args:
                 texts.append(_const(args[0]))
-            elif name == "Task" and len(args) >= 2:
+            elif called == "Task" and len(args) >= 2:
                 texts.append(_const(args[2]) if len(args) >= 3 and _const(args[2]) else _const(args[1]))
-            elif name == "diagnose" and len(args) >= 3 and isinstance(args[2], ast.List | ast.Tuple):
+            elif called == "diagnose" and len(args) >= 3 and isinstance(args[2], ast.List | ast.Tuple):
                 texts += [_const(el.elts[1]) for el in args[2].elts
                           if isinstance(el, ast.Tuple) and len(el.elts) == 2]
             found += [(node.lineno, t, where) for t in texts if t and t.strip()]
