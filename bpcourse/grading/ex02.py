@@ -7,18 +7,23 @@ student's, so a mistake in task 2.2 costs only task 2.2.
 
 from __future__ import annotations
 
-import math
-
 import numpy as np
 
+from bpcourse.check.ex02 import (
+    EXAMPLE,
+    backprop,
+    backprop_mistakes,
+    backprop_mults_problem,
+    diamond_chain,
+    evaluate,
+    formula_problem,
+    local,
+    local_mistakes,
+    order_of,
+    order_problem,
+    path_mults_problem,
+)
 from bpcourse.grading.spec import Exercise, Probe, Raised, Task, diagnose, fail, items, number
-
-EXAMPLE = {
-    "a": ("input", ()), "b": ("input", ()),
-    "c": ("mul", ("a", "b")), "d": ("sin", ("a",)),
-    "e": ("add", ("c", "d")), "f": ("mul", ("e", "c")),
-    "g": ("mul", ("f", "f")),
-}
 
 _REF_LOCAL = '''
 def ref_local_gradients(graph, values):
@@ -40,15 +45,6 @@ def ref_local_gradients(graph, values):
 def as_graph(g):
     return {n: (op, tuple(ps)) for n, (op, ps) in g.items()}
 '''
-
-
-def diamond_chain(n: int) -> dict:
-    graph: dict[str, tuple[str, tuple[str, ...]]] = {"u0": ("input", ())}
-    for k in range(n):
-        graph[f"s{k}"] = ("sin", (f"u{k}",))
-        graph[f"c{k}"] = ("cos", (f"u{k}",))
-        graph[f"u{k + 1}"] = ("add", (f"s{k}", f"c{k}"))
-    return graph
 
 
 def random_graph(rng: np.random.Generator, n_ops: int = 7) -> dict:
@@ -75,71 +71,6 @@ def random_graph(rng: np.random.Generator, n_ops: int = 7) -> dict:
             keep.add(n)
             stack.extend(graph[n][1])
     return {n: graph[n] for n in names if n in keep}
-
-
-def order_of(graph: dict) -> list[str]:
-    order, done = [], set()
-    for start in graph:
-        stack = [(start, False)]
-        while stack:
-            n, ready = stack.pop()
-            if ready:
-                if n not in done:
-                    done.add(n)
-                    order.append(n)
-                continue
-            if n in done:
-                continue
-            stack.append((n, True))
-            stack.extend((p, False) for p in graph[n][1] if p not in done)
-    return order
-
-
-def evaluate(graph: dict, inputs: dict) -> dict[str, float]:
-    vals: dict[str, float] = {}
-    for n in order_of(graph):
-        op, parents = graph[n]
-        a = [vals[p] for p in parents]
-        vals[n] = {"input": lambda: float(inputs[n]), "add": lambda: float(math.fsum(a)),  # noqa: B023
-                   "mul": lambda: a[0] * a[1], "sin": lambda: math.sin(a[0]),  # noqa: B023
-                   "cos": lambda: math.cos(a[0])}[op]()  # noqa: B023
-    return vals
-
-
-def local(op: str, a: list[float]) -> tuple[float, ...]:
-    return {"add": lambda: tuple(1.0 for _ in a), "mul": lambda: (a[1], a[0]),
-            "sin": lambda: (math.cos(a[0]),), "cos": lambda: (-math.sin(a[0]),)}[op]()
-
-
-def backprop(graph, vals, output, accumulate=True, reverse=True) -> dict[str, float]:
-    """The reference (and, with a flag off, a classic mistake, used only to name it)."""
-    order = order_of(graph)
-    grads = {n: 0.0 for n in graph}
-    grads[output] = 1.0
-    for n in (reversed(order) if reverse else order):
-        op, parents = graph[n]
-        if op == "input":
-            continue
-        for p, lg in zip(parents, local(op, [vals[p] for p in parents]), strict=True):
-            grads[p] = grads[p] + lg * grads[n] if accumulate else lg * grads[n]
-    return grads
-
-
-def path_counts(graph: dict, node: str, output: str) -> tuple[int, int]:
-    """(paths node → output, edges summed over those paths)."""
-    children: dict[str, list[str]] = {n: [] for n in graph}
-    for n, (_, parents) in graph.items():
-        for p in parents:
-            children[p].append(n)
-    count: dict[str, int] = {}
-    length: dict[str, int] = {}
-    for n in reversed(order_of(graph)):
-        if n == output:
-            count[n], length[n] = 1, 0
-        else:
-            count[n] = sum(count[c] for c in children[n])
-            length[n] = sum(length[c] + count[c] for c in children[n])
-    return count[node], length[node]
 
 
 def _wire(graph: dict) -> dict:
@@ -178,16 +109,9 @@ return {"orders": out, "long": long_order}
 
 
 def _check_order(order, graph) -> None:
-    if not isinstance(order, list) or sorted(map(str, order)) != sorted(graph):
-        fail(f"should return a list holding every node exactly once, got {str(order)[:120]}")
-    pos = {n: k for k, n in enumerate(order)}
-    bad = [(p, n) for n in graph for p in graph[n][1] if pos[p] > pos[n]]
-    if bad and all(pos[p] > pos[n] for n in graph for p in graph[n][1]):
-        fail("your order is reversed: parents must come *before* their children (reverse it for the "
-             "backward pass, not here)")
-    if bad:
-        p, n = bad[0]
-        fail(f"'{p}' comes after '{n}', but '{n}' is computed from '{p}'")
+    problem = order_problem(order, graph)
+    if problem:
+        fail(problem)
 
 
 def _judge_topo(got, args):
@@ -231,19 +155,7 @@ def _judge_local(got, args):
                 fail(f"local['{n}'] should hold {len(parents)} number(s), one per parent {parents}, got "
                      f"{str(g)[:80]}")
             a = [vals[p] for p in parents]
-            mistakes = []
-            if op == "mul":
-                mistakes.append(((a[0], a[1]), f"node '{n}' = {parents[0]}·{parents[1]}: each parent's local "
-                                               "gradient is the *other* parent (∂(a·b)/∂a = b); yours are "
-                                               "swapped"))
-            if op == "sin":
-                mistakes.append(((math.sin(a[0]),), f"node '{n}' = sin: its derivative is cos, not sin"))
-            if op == "cos":
-                mistakes.append(((math.sin(a[0]),), f"node '{n}' = cos: d cos(a)/da = −sin(a); you lost the "
-                                                    "minus"))
-            if op == "add":
-                mistakes.append((tuple(a), f"node '{n}' = add: every parent's local gradient is 1, not its "
-                                           "value"))
+            mistakes = local_mistakes(n, op, parents, a)
             diagnose([number(v, f"local['{n}']") for v in g], local(op, a), mistakes, f"local['{n}'] ({op})",
                      rtol=1e-9, atol=1e-12)
 
@@ -277,24 +189,11 @@ def _judge_backprop(got, args):
                 fail(f"grads has no entry for the input '{n}'")
         got_g = [number(grads[n], f"grads['{n}']") for n in names]
         exp = backprop(graph, vals, output)
-        wrong_eq = backprop(graph, vals, output, accumulate=False)
-        wrong_dir = backprop(graph, vals, output, reverse=False)
-        diagnose(got_g, [exp[n] for n in names], [
-            ([wrong_eq[n] for n in names], "you used = instead of += : a node that feeds several others (a "
-                                           "fork) must *add* the gradients coming back along each use"),
-            ([wrong_dir[n] for n in names], "you walked the graph in forward order: backprop must visit "
-                                            "nodes "
-                                            "in *reverse* topological order, so a node's gradient is "
-                                            "complete "
-                                            "before it is passed on"),
-            ([0.0] * len(names), "every gradient is 0: start with grads[output] = 1 (∂out/∂out = 1)"),
-        ], f"∂{output}/∂(inputs {names})", rtol=1e-9, atol=1e-12)
-        edges = sum(len(p) for _, p in graph.values())
-        n_m = number(n_mults, "n_mults")
-        if n_m != edges:
-            fail(f"n_mults = {n_m:g}, but backprop does one multiplication (local × upstream) per edge of "
-                 f"the "
-                 f"graph, and this graph has {edges} edges")
+        diagnose(got_g, [exp[n] for n in names], backprop_mistakes(graph, vals, output, names),
+                 f"∂{output}/∂(inputs {names})", rtol=1e-9, atol=1e-12)
+        problem = backprop_mults_problem(number(n_mults, "n_mults"), graph)
+        if problem:
+            fail(problem)
 
 
 # ---- 2.4 sum over paths ------------------------------------------------------------------------
@@ -322,15 +221,9 @@ def _judge_paths(got, args):
         grad, n_mults = items(res, 2, "grad, n_mults")
         exp = backprop(graph, vals, output)[node]
         diagnose(number(grad, "grad"), exp, [], f"∂{output}/∂{node}", rtol=1e-9, atol=1e-12)
-        n_paths, total = path_counts(graph, node, output)
-        n_m = number(n_mults, "n_mults")
-        if n_m == total:
-            fail(f"n_mults = {n_m:g} for node '{node}' counts one multiplication per edge. Lecture 02 counts "
-                 "k − 1 for a path of k edges (a product of k numbers takes k − 1 multiplications), so here "
-                 f"{total} edges on {n_paths} paths make {total - n_paths}")
-        if n_m != total - n_paths:
-            fail(f"n_mults = {n_m:g} for node '{node}': there are {n_paths} paths to '{output}' with {total} "
-                 "edges in all, and a path of k edges takes k − 1 multiplications")
+        problem = path_mults_problem(number(n_mults, "n_mults"), graph, node, output)
+        if problem:
+            fail(problem)
 
 
 # ---- 2.5 the formula ---------------------------------------------------------------------------
@@ -344,19 +237,9 @@ def _probe_formula(rng):
 def _judge_formula(got, ns):
     got = items(got, len(ns), "one value per n")
     for n, value in zip(ns, got, strict=True):
-        n_paths, edges = path_counts(diamond_chain(n), "u0", f"u{n}")
-        exp = edges - n_paths  # k − 1 multiplications for a path of k edges (lecture 02)
-        v = number(value, f"path_mults({n})")
-        if v != exp:
-            hint = ""
-            if v == 2**n:
-                hint = " (that is the number of paths; each has 2n edges, so 2n − 1 multiplications)"
-            elif v == edges:
-                hint = (" (that counts one multiplication per edge; a path of k edges takes k − 1, "
-                        "lecture 02's convention)")
-            elif v == 4 * n:
-                hint = " (that is backprop's cost, one multiplication per edge of the graph)"
-            fail(f"path_mults({n}) should be {exp}, got {v:g}{hint}")
+        problem = formula_problem(n, number(value, f"path_mults({n})"))
+        if problem:
+            fail(problem)
 
 
 EXERCISE = Exercise("ex02_backprop_as_dp", tasks=(
