@@ -19,20 +19,23 @@ plain expression tree (``SymTree``), never text. Here the grader
 from __future__ import annotations
 
 import math
-import signal
-import threading
-from collections.abc import Callable
-from contextlib import contextmanager
 
 import numpy as np
 
+from bpcourse.check.ex07 import (
+    ANSWERS,
+    BASES,
+    BOOK,
+    INDICES,
+    LABEL,
+    SIZES,
+    SYMBOLIC_SECONDS,
+    random_net,
+    time_limit,
+    to_leaves,
+)
 from bpcourse.grading.spec import Exercise, NotAttempted, Probe, Raised, SymTree, Task, fail, sigmoid
 
-INDICES = ("i", "h", "j")
-SIZES = {"i": "d", "h": "q", "j": "l"}  # each index runs from 1 to its size
-BASES = {"x": "i", "y": "j", "v": "ih", "gamma": "h", "w": "hj", "theta": "j",
-         "alpha": "h", "b": "h", "beta": "j", "yhat": "j", "g": "j", "e": "h"}
-SYMBOLIC_SECONDS = 5.0
 # The proof expands polynomials in the leaves. The book's answers are a few hundred nodes with
 # powers up to 2; an answer far beyond that (which can only reach the proof by having the right
 # values) is left to the values, so no submission can keep the grader busy expanding it. The time
@@ -41,19 +44,6 @@ SYMBOLIC_MAX_NODES = 3_000
 SYMBOLIC_MAX_POWER = 6
 PROOF_SIZES = {"d": 2, "q": 2, "l": 2}
 PROOF_INDEX = {"i": 2, "h": 1, "j": 2}
-
-
-def net_values(rng: np.random.Generator, d: int, q: int, l: int) -> dict[str, np.ndarray]:
-    """Every quantity of Zhou's net for one random sample (0-based arrays): (5.3), (5.10), (5.15)."""
-    n = {"x": rng.uniform(-1, 1, d), "y": rng.uniform(0, 1, l), "v": rng.uniform(-1, 1, (d, q)),
-         "gamma": rng.uniform(-1, 1, q), "w": rng.uniform(-1, 1, (q, l)), "theta": rng.uniform(-1, 1, l)}
-    n["alpha"] = n["x"] @ n["v"]
-    n["b"] = sigmoid(n["alpha"] - n["gamma"])
-    n["beta"] = n["b"] @ n["w"]
-    n["yhat"] = sigmoid(n["beta"] - n["theta"])
-    n["g"] = n["yhat"] * (1 - n["yhat"]) * (n["y"] - n["yhat"])
-    n["e"] = n["b"] * (1 - n["b"]) * (n["w"] @ n["g"])
-    return n
 
 
 def _named(net: dict[str, np.ndarray]) -> dict[str, float]:
@@ -65,126 +55,9 @@ def _named(net: dict[str, np.ndarray]) -> dict[str, float]:
     return out
 
 
-# name -> (task, its indices, the book's value, [(a classic mistake's value, its message)]);
-# every value is a function of the net and the 0-based indices i, h, j.
-_SIGN_THETA = ("the sign θ brings: θ_j is subtracted, ŷ_j = f(β_j − θ_j), so ∂E_k/∂θ_j = +g_j, and "
-               "the update is Δθ_j = −η g_j (5.12)")
-_SIGN_GAMMA = ("the sign γ brings: γ_h is subtracted, b_h = f(α_h − γ_h), so ∂E_k/∂γ_h = +e_h, and "
-               "the update is Δγ_h = −η e_h (5.14)")
-_NO_F_PRIME_B = "the factor b_h(1 − b_h) is missing: that is f'(α_h − γ_h), by (5.9)"
-ANSWERS: dict[str, tuple[str, str, Callable, list]] = {
-    "E_k": ("7.1", "", lambda n, i, h, j: 0.5 * np.sum((n["yhat"] - n["y"]) ** 2), [
-        (lambda n, i, h, j: np.sum((n["yhat"] - n["y"]) ** 2), "E_k is missing the ½ of (5.4)"),
-        (lambda n, i, h, j: -0.5 * np.sum((n["yhat"] - n["y"]) ** 2),
-         "E_k has the wrong sign: it is a sum of squares, ½ Σ_j (ŷ_j − y_j)²"),
-        (lambda n, i, h, j: 0.5 * np.sum(n["yhat"] - n["y"]) ** 2,
-         "the square goes inside the sum: ½ Σ_j (ŷ_j − y_j)² (5.4)"),
-    ]),
-    "dE_dyhat": ("7.2", "j", lambda n, i, h, j: n["yhat"][j] - n["y"][j], [
-        (lambda n, i, h, j: 2 * (n["yhat"][j] - n["y"][j]),
-         "∂E_k/∂ŷ_j: the ½ of (5.4) cancels the 2 from the square, so ∂E_k/∂ŷ_j = ŷ_j − y_j"),
-        (lambda n, i, h, j: n["y"][j] - n["yhat"][j],
-         "∂E_k/∂ŷ_j has the wrong sign: it is ŷ_j − y_j; the (y_j − ŷ_j) of (5.10) comes from "
-         "g_j's minus sign"),
-    ]),
-    "dyhat_dbeta": ("7.2", "j", lambda n, i, h, j: n["yhat"][j] * (1 - n["yhat"][j]), [
-        (lambda n, i, h, j: n["yhat"][j], "∂ŷ_j/∂β_j: the factor (1 − ŷ_j) of (5.9) is missing"),
-        (lambda n, i, h, j: n["beta"][j] * (1 - n["beta"][j]),
-         "∂ŷ_j/∂β_j: (5.9) is f(z)(1 − f(z)), in the *output* ŷ_j = f(β_j − θ_j), not in β_j"),
-        (lambda n, i, h, j: (n["beta"][j] - n["theta"][j]) * (1 - n["beta"][j] + n["theta"][j]),
-         "∂ŷ_j/∂β_j: (5.9) is f(z)(1 − f(z)), in the output ŷ_j = f(z), not in z = β_j − θ_j"),
-        (lambda n, i, h, j: -n["yhat"][j] * (1 - n["yhat"][j]),
-         "∂ŷ_j/∂β_j has the wrong sign: β_j enters f(β_j − θ_j) with a plus"),
-    ]),
-    "dbeta_dw": ("7.2", "hj", lambda n, i, h, j: n["b"][h], [
-        (lambda n, i, h, j: n["w"][h, j],
-         "∂β_j/∂w_hj is what w_hj multiplies in β_j = Σ_h w_hj b_h: b_h (5.8), not w_hj"),
-        (lambda n, i, h, j: 1.0, "∂β_j/∂w_hj is b_h (5.8), what w_hj multiplies, not 1"),
-    ]),
-    "g_j": ("7.3", "j", lambda n, i, h, j: n["g"][j], [
-        (lambda n, i, h, j: -n["g"][j],
-         "(ŷ_j − y_j) where (5.10) has (y_j − ŷ_j): g_j is *minus* ∂E_k/∂ŷ_j · ∂ŷ_j/∂β_j, so "
-         "g_j = ŷ_j(1 − ŷ_j)(y_j − ŷ_j)"),
-        (lambda n, i, h, j: n["y"][j] - n["yhat"][j],
-         "g_j is missing ŷ_j(1 − ŷ_j), the sigmoid's derivative by (5.9)"),
-        (lambda n, i, h, j: 2 * n["g"][j], "g_j has a factor 2 too many: the ½ of (5.4) cancels it"),
-    ]),
-    "dE_dw": ("7.4", "hj", lambda n, i, h, j: -n["g"][j] * n["b"][h], [
-        (lambda n, i, h, j: n["g"][j] * n["b"][h],
-         "∂E_k/∂w_hj has the wrong sign: it is −g_j b_h; the plus is in the update, "
-         "Δw_hj = η g_j b_h (5.11)"),
-        (lambda n, i, h, j: -n["g"][j], "∂E_k/∂w_hj is missing b_h = ∂β_j/∂w_hj (5.8)"),
-        (lambda n, i, h, j: -n["g"][j] * n["w"][h, j], "∂β_j/∂w_hj is b_h (5.8), not w_hj"),
-    ]),
-    "dE_dtheta": ("7.4", "j", lambda n, i, h, j: n["g"][j], [
-        (lambda n, i, h, j: -n["g"][j], _SIGN_THETA),
-    ]),
-    "dE_db": ("7.5", "h", lambda n, i, h, j: -(n["w"][h] @ n["g"]), [
-        (lambda n, i, h, j: n["w"][h] @ n["g"],
-         "∂E_k/∂b_h has the wrong sign: ∂E_k/∂β_j = −g_j, so ∂E_k/∂b_h = −Σ_j w_hj g_j"),
-        (lambda n, i, h, j: -n["e"][h],
-         "that is −e_h; ∂E_k/∂b_h has no b_h(1 − b_h) yet: that factor is ∂b_h/∂α_h, the next step"),
-        (lambda n, i, h, j: -np.sum(n["w"][h]), "∂E_k/∂b_h is missing g_j: −Σ_j w_hj g_j"),
-    ]),
-    "db_dalpha": ("7.5", "h", lambda n, i, h, j: n["b"][h] * (1 - n["b"][h]), [
-        (lambda n, i, h, j: n["b"][h], "∂b_h/∂α_h: the factor (1 − b_h) of (5.9) is missing"),
-        (lambda n, i, h, j: n["alpha"][h] * (1 - n["alpha"][h]),
-         "∂b_h/∂α_h: (5.9) is f(z)(1 − f(z)), in the *output* b_h, not in α_h"),
-        (lambda n, i, h, j: -n["b"][h] * (1 - n["b"][h]),
-         "∂b_h/∂α_h has the wrong sign: α_h enters f(α_h − γ_h) with a plus"),
-    ]),
-    "e_h": ("7.5", "h", lambda n, i, h, j: n["e"][h], [
-        (lambda n, i, h, j: n["w"][h] @ n["g"], "e_h: " + _NO_F_PRIME_B + ", (5.15)"),
-        (lambda n, i, h, j: -n["e"][h],
-         "e_h has the wrong sign: e_h = −∂E_k/∂b_h · ∂b_h/∂α_h = b_h(1 − b_h) Σ_j w_hj g_j (5.15)"),
-        (lambda n, i, h, j: n["b"][h] * (1 - n["b"][h]) * np.sum(n["w"][h]),
-         "e_h is missing g_j: b_h(1 − b_h) Σ_j w_hj g_j"),
-    ]),
-    "dE_dv": ("7.6", "ih", lambda n, i, h, j: -n["e"][h] * n["x"][i], [
-        (lambda n, i, h, j: n["e"][h] * n["x"][i],
-         "∂E_k/∂v_ih has the wrong sign: it is −e_h x_i; the plus is in the update, "
-         "Δv_ih = η e_h x_i (5.13)"),
-        (lambda n, i, h, j: -n["e"][h], "∂E_k/∂v_ih is missing x_i = ∂α_h/∂v_ih"),
-        (lambda n, i, h, j: -(n["w"][h] @ n["g"]) * n["x"][i], "∂E_k/∂v_ih: " + _NO_F_PRIME_B),
-    ]),
-    "dE_dgamma": ("7.6", "h", lambda n, i, h, j: n["e"][h], [
-        (lambda n, i, h, j: -n["e"][h], _SIGN_GAMMA),
-        (lambda n, i, h, j: n["w"][h] @ n["g"], "∂E_k/∂γ_h: " + _NO_F_PRIME_B),
-    ]),
-}
-BOOK = {
-    "E_k": "½ Σ_j (ŷ_j − y_j)²", "dE_dyhat": "ŷ_j − y_j", "dyhat_dbeta": "ŷ_j(1 − ŷ_j)", "dbeta_dw": "b_h",
-    "g_j": "ŷ_j(1 − ŷ_j)(y_j − ŷ_j)", "dE_dw": "−g_j b_h", "dE_dtheta": "g_j", "dE_db": "−Σ_j w_hj g_j",
-    "db_dalpha": "b_h(1 − b_h)", "e_h": "b_h(1 − b_h) Σ_j w_hj g_j", "dE_dv": "−e_h x_i", "dE_dgamma": "e_h",
-}
-LABEL = {
-    "E_k": "E_k", "dE_dyhat": "∂E_k/∂ŷ_j", "dyhat_dbeta": "∂ŷ_j/∂β_j", "dbeta_dw": "∂β_j/∂w_hj", "g_j": "g_j",
-    "dE_dw": "∂E_k/∂w_hj", "dE_dtheta": "∂E_k/∂θ_j", "dE_db": "∂E_k/∂b_h", "db_dalpha": "∂b_h/∂α_h",
-    "e_h": "e_h", "dE_dv": "∂E_k/∂v_ih", "dE_dgamma": "∂E_k/∂γ_h",
-}
-
-
 # ---------------------------------------------------------------------------------------------
 # The symbolic proof on a 2-2-2 network, in plain symbols b_1, w_1_2, ...
 # ---------------------------------------------------------------------------------------------
-
-
-def _definitions(sizes: dict[str, int]) -> dict:
-    import sympy as sp
-
-    S, f = sp.Symbol, sp.Function("f")
-    d, q, l = sizes["d"], sizes["q"], sizes["l"]
-    out = {}
-    for h in range(1, q + 1):
-        out[S(f"alpha_{h}")] = sum(S(f"v_{i}_{h}") * S(f"x_{i}") for i in range(1, d + 1))
-        out[S(f"b_{h}")] = f(S(f"alpha_{h}") - S(f"gamma_{h}"))
-        out[S(f"e_{h}")] = S(f"b_{h}") * (1 - S(f"b_{h}")) * sum(S(f"w_{h}_{j}") * S(f"g_{j}")
-                                                               for j in range(1, l + 1))
-    for j in range(1, l + 1):
-        out[S(f"beta_{j}")] = sum(S(f"w_{h}_{j}") * S(f"b_{h}") for h in range(1, q + 1))
-        out[S(f"yhat_{j}")] = f(S(f"beta_{j}") - S(f"theta_{j}"))
-        out[S(f"g_{j}")] = S(f"yhat_{j}") * (1 - S(f"yhat_{j}")) * (S(f"y_{j}") - S(f"yhat_{j}"))
-    return out
 
 
 def reference_concrete(name: str, sizes: dict[str, int], index: dict[str, int]):
@@ -203,35 +76,6 @@ def reference_concrete(name: str, sizes: dict[str, int], index: dict[str, int]):
         "e_h": b * (1 - b) * sum_wg,
         "dE_dv": -e * x, "dE_dgamma": e,
     }[name]
-
-
-def _to_leaves(expr, sizes: dict[str, int]):
-    defs = _definitions(sizes)
-    for _ in range(8):
-        new = expr.xreplace(defs)
-        if new == expr:
-            break
-        expr = new
-    return expr
-
-
-@contextmanager
-def _time_limit(seconds: float):
-    """Raise TimeoutError after ``seconds`` (main thread only; elsewhere the size bound must do)."""
-    if threading.current_thread() is not threading.main_thread() or not hasattr(signal, "setitimer"):
-        yield
-        return
-
-    def _alarm(signum, frame):
-        raise TimeoutError
-
-    old = signal.signal(signal.SIGALRM, _alarm)
-    signal.setitimer(signal.ITIMER_REAL, seconds)
-    try:
-        yield
-    finally:
-        signal.setitimer(signal.ITIMER_REAL, 0)
-        signal.signal(signal.SIGALRM, old)
 
 
 def _largest_power(tree) -> float:
@@ -262,9 +106,9 @@ def proved_equal(tree: SymTree, name: str) -> bool | None:
     if tree.size > SYMBOLIC_MAX_NODES or _largest_power(tree.tree) > SYMBOLIC_MAX_POWER:
         return None
     try:
-        with _time_limit(SYMBOLIC_SECONDS):
-            mine = _to_leaves(tree.to_sympy(), PROOF_SIZES)
-            book = _to_leaves(reference_concrete(name, PROOF_SIZES, PROOF_INDEX), PROOF_SIZES)
+        with time_limit(SYMBOLIC_SECONDS):
+            mine = to_leaves(tree.to_sympy(), PROOF_SIZES)
+            book = to_leaves(reference_concrete(name, PROOF_SIZES, PROOF_INDEX), PROOF_SIZES)
             return sp.expand(mine - book) == 0
     except (TimeoutError, ValueError, TypeError, RecursionError):
         return None
@@ -389,7 +233,7 @@ def _judge_one(name: str, res, cases: list[dict], rng_seed: int) -> None:
             fail(f"{label}: could not read the expression")
         key = (case["d"], case["q"], case["l"])
         if key not in nets:
-            nets[key] = net_values(rng, *key)
+            nets[key] = random_net(rng, *key)
         net = nets[key]
         named = _named(net)
         for sym in tree.symbols():
