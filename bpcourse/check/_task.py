@@ -216,10 +216,11 @@ def using(fn: Callable, **names: Any) -> Iterator[None]:
 
 
 def close(a, b, rtol: float = 1e-6, atol: float = 1e-9) -> bool:
+    """Same shape and numerically close; anything that is not numbers is not close."""
     try:
         a = np.asarray(a, dtype=np.float64)
         b = np.asarray(b, dtype=np.float64)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):
         return False
     return a.shape == b.shape and bool(np.allclose(a, b, rtol=rtol, atol=atol))
 
@@ -242,6 +243,11 @@ def differ(got, expected) -> str:
         return _("expected {expected}, got {got}").format(expected=fmt(expected), got=repr(got))
     if g.shape != e.shape or e.size <= 6:
         return _("expected {expected}, got {got}").format(expected=fmt(e), got=fmt(g))
+    return worst_entry(g, e)
+
+
+def worst_entry(g: np.ndarray, e: np.ndarray) -> str:
+    """For two float arrays of one shape: how many entries are off, and the worst one."""
     with np.errstate(invalid="ignore"):
         gap = np.where(np.isfinite(g), np.abs(g - e), np.inf)
     i = np.unravel_index(int(np.argmax(gap)), e.shape)

@@ -91,6 +91,8 @@ from typing import Any, NoReturn
 
 import numpy as np
 
+from bpcourse.check._task import close, sigmoid, worst_entry
+from bpcourse.check._task import numgrad as _numgrad_in_place
 from bpcourse.i18n import _
 
 __all__ = [
@@ -283,15 +285,6 @@ def mapping(value: Any, keys: Sequence, name: str) -> dict:
     return value
 
 
-def close(a: Any, b: Any, rtol: float = 1e-6, atol: float = 1e-9) -> bool:
-    try:
-        a = np.asarray(a, dtype=np.float64)
-        b = np.asarray(b, dtype=np.float64)
-    except (TypeError, ValueError, OverflowError):
-        return False
-    return a.shape == b.shape and bool(np.allclose(a, b, rtol=rtol, atol=atol))
-
-
 def diagnose(got: Any, expected: Any, mistakes: Sequence[tuple[Any, str]], name: str,
              rtol: float = 1e-6, atol: float = 1e-9) -> None:
     """Pass if ``got`` matches ``expected``; else fail naming the first mistake it matches, else
@@ -314,36 +307,12 @@ def _differ(got: Any, expected: Any) -> str:
         return _("expected {expected}, got {got}").format(expected=fmt(expected), got=fmt(got))
     if g.shape != e.shape or e.size <= 12:
         return _("expected {expected}, got {got}").format(expected=fmt(e), got=fmt(g))
-    with np.errstate(invalid="ignore"):
-        gap = np.where(np.isfinite(g), np.abs(g - e), np.inf)
-    i = np.unravel_index(int(np.argmax(gap)), e.shape)
-    wrong = int(np.sum(~np.isclose(g, e, rtol=1e-6, atol=1e-9)))
-    where = "[" + ", ".join(map(str, i)) + "]"
-    return (_("{wrong} of its {n} entries are off; the worst is at {where}: expected {expected}, got {got}")
-            .format(wrong=wrong, n=e.size, where=where, expected=f"{e[i]:.6g}", got=f"{g[i]:.6g}"))
+    return worst_entry(g, e)
 
 
 def numgrad(f: Callable[[np.ndarray], float], x: Any, h: float = 1e-5) -> np.ndarray:
     """Centred differences of scalar ``f`` at ``x`` (a float64 copy is perturbed, not ``x``)."""
-    x = np.array(x, dtype=np.float64)
-    grad = np.zeros(x.shape)
-    flat = x.reshape(-1)
-    for i in range(flat.size):
-        old = flat[i]
-        flat[i] = old + h
-        fp = float(f(x))
-        flat[i] = old - h
-        fm = float(f(x))
-        flat[i] = old
-        grad.reshape(-1)[i] = (fp - fm) / (2 * h)
-    return grad
-
-
-def sigmoid(t: Any) -> np.ndarray:
-    """σ(t) = 1/(1 + e^(−t)) without overflow, elementwise (Zhou's f, the sigmoid of (5.3))."""
-    t = np.asarray(t, dtype=np.float64)
-    e = np.exp(-np.abs(t))
-    return np.where(t >= 0, 1.0 / (1.0 + e), e / (1.0 + e))
+    return _numgrad_in_place(f, np.array(x, dtype=np.float64), h)
 
 
 # ---------------------------------------------------------------------------------------------
