@@ -152,12 +152,19 @@ def check_mse(mse_loss: Callable) -> None:
     t.ok()
 
 
-class _RefLinear:
-    """A reference Linear layer for task 3.5, so that a mistake in task 3.1 is not counted twice."""
+# The reference layers and loss: tasks 3.5 and 3.6 run with these in place of yours (a mistake in
+# 3.1-3.5 costs that task only). The trusted grader's probes use the same classes in its sandbox.
+
+
+class RefLinear:
+    """The notebook's Linear (same initialisation), remembering every instance made in ``made``."""
+
+    made: list = []
 
     def __init__(self, n_in: int, n_out: int, rng: np.random.Generator) -> None:
-        self.params = {"W": rng.normal(size=(n_in, n_out)), "b": rng.normal(size=n_out)}
+        self.params = {"W": rng.normal(0.0, 1.0 / np.sqrt(n_in), size=(n_in, n_out)), "b": np.zeros(n_out)}
         self.grads: dict = {}
+        RefLinear.made.append(self)
 
     def forward(self, x):
         self.x = x
@@ -171,9 +178,7 @@ class _RefLinear:
         return dout @ self.params["W"].T
 
 
-class _RefSigmoid:
-    params: dict = {}
-
+class RefSigmoid:
     def __init__(self):
         self.params, self.grads = {}, {}
 
@@ -185,13 +190,48 @@ class _RefSigmoid:
         return dout * self.out * (1 - self.out)
 
 
+class RefReLU:
+    def __init__(self):
+        self.params, self.grads = {}, {}
+
+    def forward(self, x):
+        self.mask = x > 0
+        return np.where(self.mask, x, 0.0)
+
+    def backward(self, dout):
+        return dout * self.mask
+
+
+def ref_mse_loss(yhat, y):
+    """E = ½ Σ (ŷ − y)² / m and dE/dŷ = (ŷ − y) / m."""
+    return 0.5 * float(np.sum((yhat - y) ** 2)) / len(y), (yhat - y) / len(y)
+
+
+def ref_forward_backward(layers, X, Y):
+    a = X
+    for layer in layers:
+        a = layer.forward(a)
+    E, d = ref_mse_loss(a, Y)
+    for layer in reversed(layers):
+        d = layer.backward(d)
+    return E
+
+
+class _RandomLinear(RefLinear):
+    """A Linear with every parameter drawn at random (biases too), for task 3.5's gradients."""
+
+    def __init__(self, n_in: int, n_out: int, rng: np.random.Generator) -> None:
+        self.params = {"W": rng.normal(size=(n_in, n_out)), "b": rng.normal(size=n_out)}
+        self.grads = {}
+
+
 def check_forward_backward(forward_backward: Callable) -> None:
     """Task 3.5: ``forward_backward(layers, X, Y)`` returns E and fills every layer's grads."""
     t = Task("3.5", "forward and backward through a network")
     rng = np.random.default_rng(55)
     X, Y = rng.normal(size=(6, 2)), rng.uniform(size=(6, 1))
-    layers: list[_RefLinear | _RefSigmoid] = [_RefLinear(2, 4, rng), _RefSigmoid(), _RefLinear(4, 1, rng),
-                                             _RefSigmoid()]
+    layers: list[RefLinear | RefSigmoid] = [_RandomLinear(2, 4, rng), RefSigmoid(), _RandomLinear(4, 1, rng),
+                                            RefSigmoid()]
 
     def E_of_params():
         a = X
@@ -199,7 +239,7 @@ def check_forward_backward(forward_backward: Callable) -> None:
             a = layer.forward(a)
         return 0.5 * float(np.sum((a - Y) ** 2)) / len(X)
 
-    with using(forward_backward, mse_loss=_ref_mse):  # your 3.4 is checked in 3.4 only
+    with using(forward_backward, mse_loss=ref_mse_loss):  # your 3.4 is checked in 3.4 only
         E = t.number("E", t.call(forward_backward, layers, X.copy(), Y.copy()))
     if not close(E, E_of_params()):
         t.fail("the returned E should be the mean squared error of the network's output, "
@@ -208,7 +248,8 @@ def check_forward_backward(forward_backward: Callable) -> None:
         for name, p in layer.params.items():
             if name not in layer.grads:
                 t.fail(_("layer {k} ({kind}) has no grads['{name}']: did backward reach every layer, "
-                         "last layer first?").format(k=k, kind=type(layer).__name__[4:], name=name))
+                         "last layer first?").format(
+                    k=k, kind="Linear" if isinstance(layer, RefLinear) else "Sigmoid", name=name))
             exp = numgrad(lambda _a: E_of_params(), p)
             got = t.array(f"layer {k} grads['{name}']", layer.grads[name], p.shape)
             t.diagnose(got, exp, [
@@ -220,48 +261,14 @@ def check_forward_backward(forward_backward: Callable) -> None:
     t.ok()
 
 
-def _ref_mse(yhat, y):
-    return 0.5 * float(np.sum((yhat - y) ** 2)) / len(y), (yhat - y) / len(y)
-
-
-class _TrainLinear(_RefLinear):
-    """The notebook's Linear (same initialisation), remembering every instance made."""
-
-    made: list = []
-
-    def __init__(self, n_in, n_out, rng):
-        self.params = {"W": rng.normal(0.0, 1.0 / np.sqrt(n_in), size=(n_in, n_out)), "b": np.zeros(n_out)}
-        self.grads = {}
-        _TrainLinear.made.append(self)
-
-
-class _RefReLU(_RefSigmoid):
-    def forward(self, x):
-        self.mask = x > 0
-        return np.where(self.mask, x, 0.0)
-
-    def backward(self, dout):
-        return dout * self.mask
-
-
-def _ref_forward_backward(layers, X, Y):
-    a = X
-    for layer in layers:
-        a = layer.forward(a)
-    E, d = _ref_mse(a, Y)
-    for layer in reversed(layers):
-        d = layer.backward(d)
-    return E
-
-
 def _replay(X, Y, hidden, epochs, lr, seed, which=None):
     """The training run the task describes, or one that updates only the parameters ``which`` picks."""
     rng = np.random.default_rng(seed)
-    layers = [_TrainLinear(X.shape[1], hidden, rng), _RefReLU(), _TrainLinear(hidden, Y.shape[1], rng),
-              _RefSigmoid()]
+    layers = [RefLinear(X.shape[1], hidden, rng), RefReLU(), RefLinear(hidden, Y.shape[1], rng),
+              RefSigmoid()]
     history = []
     for _epoch in range(epochs):  # not `_`: that name is the translation function here
-        history.append(_ref_forward_backward(layers, X, Y))
+        history.append(ref_forward_backward(layers, X, Y))
         for k, layer in enumerate(layers):
             for name in layer.params:
                 if which is None or which(k, name):
@@ -283,12 +290,12 @@ def check_training(train: Callable) -> None:
     X = signs + rng.normal(0.0, 0.2, size=(60, 2))
     Y = (signs[:, :1] != signs[:, 1:]).astype(float)
     for hidden, epochs, lr, seed in [(5, 25, 0.7, 3), (8, 30, 1.5, 11)]:
-        _TrainLinear.made = []
-        with using(train, Linear=_TrainLinear, ReLU=_RefReLU, Sigmoid=_RefSigmoid,
-                   forward_backward=_ref_forward_backward, mse_loss=_ref_mse):
+        RefLinear.made = []
+        with using(train, Linear=RefLinear, ReLU=RefReLU, Sigmoid=RefSigmoid,
+                   forward_backward=ref_forward_backward, mse_loss=ref_mse_loss):
             hist = t.call(train, X.copy(), Y.copy(), hidden=hidden, epochs=epochs, lr=lr, seed=seed)
         hist = t.array("the history", hist, (epochs,), "One loss value per epoch.")
-        widths = [layer.params["W"].shape for layer in _TrainLinear.made]
+        widths = [layer.params["W"].shape for layer in RefLinear.made]
         if widths and widths[0][1] != hidden:
             t.fail(_("train(hidden={hidden}) built a hidden layer of width {width}: "
                      "use the argument hidden").format(hidden=hidden, width=widths[0][1]))
