@@ -427,19 +427,10 @@ def _judge_topo(got, graphs):
                      "node it was computed from")
 
 
-_REF_TOPO = '''
-def ref_topological_order(self):
-    order, seen, stack = [], set(), [(self, False)]
-    while stack:
-        node, done = stack.pop()
-        if done:
-            order.append(node)
-        elif node not in seen:
-            seen.add(node)
-            stack.append((node, True))
-            stack.extend((p, False) for p in node._prev if p not in seen)
-    return order
-'''
+# The reference engine lives in bpcourse/check/ex06.py (the sandbox can read it).
+_REF_TOPO = """
+from bpcourse.check.ex06 import ref_topological_order
+"""
 
 
 def _probe_backward(rng):
@@ -528,51 +519,11 @@ def _judge_backward(got, graphs):
 
 # The reference engine, put in place of the student's operations for the first two runs, so that
 # train is judged on its own; the last run uses the student's engine.
-_REF_ENGINE = _REF_TOPO + '''
-def _v(x):
-    return x if isinstance(x, Value) else Value(x)
-
-def ref_add(self, other):
-    other = _v(other)
-    return Value(self.data + other.data, (self, other), (1.0, 1.0))
-
-def ref_mul(self, other):
-    other = _v(other)
-    return Value(self.data * other.data, (self, other), (other.data, self.data))
-
-def ref_pow(self, p):
-    return Value(self.data ** p, (self,), (p * self.data ** (p - 1),))
-
-def ref_tanh(self):
-    t = math.tanh(self.data)
-    return Value(t, (self,), (1.0 - t * t,))
-
-def ref_exp(self):
-    e = math.exp(self.data)
-    return Value(e, (self,), (e,))
+_REF_ENGINE = '''
+from bpcourse.check.ex06 import reference_engine
 
 calls = {"backward": 0}
-
-def ref_backward(self):
-    calls["backward"] += 1
-    order = ref_topological_order(self)
-    for node in order:
-        node.grad = 0.0
-    self.grad = 1.0
-    for node in reversed(order):
-        for p, lg in zip(node._prev, node._local):
-            p.grad += lg * node.grad
-
-REF_ENGINE = {
-    "__add__": ref_add, "__radd__": ref_add, "__mul__": ref_mul, "__rmul__": ref_mul,
-    "__pow__": ref_pow, "tanh": ref_tanh, "exp": ref_exp, "topological_order": ref_topological_order,
-    "backward": ref_backward,
-    "__neg__": lambda self: ref_mul(self, -1.0),
-    "__sub__": lambda self, o: ref_add(self, ref_mul(_v(o), -1.0)),
-    "__rsub__": lambda self, o: ref_add(_v(o), ref_mul(self, -1.0)),
-    "__truediv__": lambda self, o: ref_mul(self, ref_pow(_v(o), -1)),
-    "__rtruediv__": lambda self, o: ref_mul(_v(o), ref_pow(self, -1)),
-}
+REF_ENGINE = reference_engine(Value, calls)
 
 def run(case):
     calls["backward"] = 0
