@@ -92,9 +92,7 @@ class PlaygroundModel(ParamModel):
     def train(self, steps: int | None = None) -> None:
         """Take ``steps`` gradient steps (default: the ``steps`` parameter); stop at the first one
         after which the loss or a weight is nan or inf."""
-        steps = self.steps if steps is None else self.param("steps").check(steps)
-        if self.diverged:
-            raise ValueError(f"{self.diverged} Press Reset (reset()) to start again.")
+        steps = self.training_count("steps", steps)
         with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
             self.loss.forward(self.net.forward(self.X), self.y)  # fresh caches for the first backward
         for _step in range(steps):  # not `_`: that name is the translation function here

@@ -182,6 +182,15 @@ class ParamModel:
         raise ValueError(f"{type(self).__name__} has no parameter {name!r}; it has "
                          f"{', '.join(p.name for p in self.PARAMS)}")
 
+    def training_count(self, name: str, value: int | None) -> int:
+        """How many steps (or epochs) a ``train`` call takes: ``value`` checked as the parameter
+        ``name``, or that parameter's value. A run that has diverged (``self.diverged`` set) refuses."""
+        count = getattr(self, name) if value is None else self.param(name).check(value)
+        diverged = getattr(self, "diverged", None)
+        if diverged:
+            raise ValueError(f"{diverged} Press Reset (reset()) to start again.")
+        return count
+
     def set(self, name: str, value) -> None:
         """Change one parameter (checked), then recompute the state, or start again."""
         p = self.param(name)

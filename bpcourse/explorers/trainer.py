@@ -81,9 +81,7 @@ class ZhouTrainerModel(ParamModel):
     def train(self, epochs: int | None = None) -> None:
         """Train ``epochs`` more epochs (default: the ``epochs`` parameter), one at a time, and
         stop at the first epoch where E is nan or inf."""
-        epochs = self.epochs if epochs is None else self.param("epochs").check(epochs)
-        if self.diverged:
-            raise ValueError(f"{self.diverged} Press Reset (reset()) to start again.")
+        epochs = self.training_count("epochs", epochs)
         for _step in range(epochs):  # not `_`: that name is the translation function here
             epoch = len(self.E)  # the epoch about to run, counting from 1
             # Each epoch's sample order comes from (seed, epoch): reruns are identical.
