@@ -10,7 +10,8 @@ yours, so a mistake in 6.5 is not counted twice. Task 6.7 trains with your whole
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 
 import numpy as np
 
@@ -255,6 +256,22 @@ def check_value_topo(Value: type) -> None:
 # ---------------------------------------------------------------------------------------------
 
 
+@contextmanager
+def methods_replaced(cls: type, methods: dict) -> Iterator[None]:
+    """``cls`` with ``methods`` in place of its own for the duration; its own are put back after."""
+    saved = {k: cls.__dict__.get(k) for k in methods}
+    for k, fn in methods.items():
+        setattr(cls, k, fn)
+    try:
+        yield
+    finally:
+        for k, fn in saved.items():
+            if fn is None:
+                delattr(cls, k)
+            else:
+                setattr(cls, k, fn)
+
+
 def ref_topological_order(self):
     """Every node ``self`` depends on, each after its ``_prev``, by an explicit stack (no recursion)."""
     order, seen, stack = [], set(), [(self, False)]
@@ -297,9 +314,7 @@ def check_value_backward(Value: type) -> None:
     if not callable(getattr(Value, "backward", None)):
         t.fail("Value has no method backward")
     # Deliberate: the student's class is patched so that a mistake in task 6.5 is not counted twice.
-    saved = Value.__dict__.get("topological_order")
-    Value.topological_order = ref_topological_order  # type: ignore[attr-defined]
-    try:
+    with methods_replaced(Value, {"topological_order": ref_topological_order}):
         for name, spec in _example_graphs():
             nodes = _build(Value, spec)
             t.call(nodes[-1].backward, what="backward")
@@ -316,11 +331,6 @@ def check_value_backward(Value: type) -> None:
                 t.fail(f"calling backward a second time changed the grads on {name} (e.g. "
                        f"{fmt(once[0])} -> {fmt(twice[0])}): backward must first set grad = 0.0 on every "
                        "node of the order (step 2), so that it computes them afresh")
-    finally:
-        if saved is None:
-            del Value.topological_order  # type: ignore[attr-defined]
-        else:
-            Value.topological_order = saved  # type: ignore[attr-defined]
     t.ok()
 
 
@@ -406,20 +416,11 @@ def check_value_training(train: Callable, MLP: type) -> None:
     Value = type(model.parameters()[0])
     calls: dict = {}
     engine = reference_engine(Value, calls)
-    saved = {k: Value.__dict__.get(k) for k in engine}
-    for k, fn in engine.items():
-        setattr(Value, k, fn)
-    try:
+    with methods_replaced(Value, engine):
         _one_exact_step(t, train, model, X, y, hidden, lr)
         if calls.get("backward") != 1:
             t.fail(f"train(..., steps=1, ...) called backward {calls.get('backward', 0)} times: call "
                    "L.backward() once per step, so that your engine computes the gradients")
-    finally:
-        for k, fn in saved.items():
-            if fn is None:
-                delattr(Value, k)
-            else:
-                setattr(Value, k, fn)
     model = MLP(2, 4, seed=7)
     X, y = _data(9, 12)
     p0 = _params(t, model, "before training")

@@ -429,16 +429,14 @@ def _judge_topo(got, graphs):
 
 # The reference engine lives in bpcourse/check/ex06.py (the sandbox can read it).
 _REF_TOPO = """
-from bpcourse.check.ex06 import ref_topological_order
+from bpcourse.check.ex06 import methods_replaced, ref_topological_order
 """
 
 
 def _probe_backward(rng):
     return Probe(_code(_BUILD, _REF_TOPO, '''
-        saved = Value.__dict__.get("topological_order")
-        Value.topological_order = ref_topological_order
         out = []
-        try:
+        with methods_replaced(Value, {"topological_order": ref_topological_order}):
             for name, spec, _ in args:
                 if spec == "chain":
                     spec = [[[], []]] + [[[k], [1.0 if k % 2 else -1.0]] for k in range(5000)]
@@ -453,11 +451,6 @@ def _probe_backward(rng):
                     out.append(second)
                     continue
                 out.append([once, [node.grad for node in nodes]])
-        finally:
-            if saved is None:
-                del Value.topological_order
-            else:
-                Value.topological_order = saved
         return out
     '''), _backward_graphs(rng))
 
@@ -520,7 +513,7 @@ def _judge_backward(got, graphs):
 # The reference engine, put in place of the student's operations for the first two runs, so that
 # train is judged on its own; the last run uses the student's engine.
 _REF_ENGINE = '''
-from bpcourse.check.ex06 import reference_engine
+from bpcourse.check.ex06 import methods_replaced, reference_engine
 
 calls = {"backward": 0}
 REF_ENGINE = reference_engine(Value, calls)
@@ -560,17 +553,8 @@ def _probe_train(rng):
         out = []
         for case in args:
             if case["engine"] == "reference":
-                saved = {k: Value.__dict__.get(k) for k in REF_ENGINE}
-                for k, fn in REF_ENGINE.items():
-                    setattr(Value, k, fn)
-                try:
+                with methods_replaced(Value, REF_ENGINE):
                     out.append(run(case))
-                finally:
-                    for k, fn in saved.items():
-                        if fn is None:
-                            delattr(Value, k)
-                        else:
-                            setattr(Value, k, fn)
             else:
                 out.append(run(case))
         return out
