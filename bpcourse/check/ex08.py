@@ -11,11 +11,39 @@ from collections.abc import Callable
 
 import numpy as np
 
+from bpcourse.functional import elu, elu_derivative
+
 from ._task import Task, numgrad, using
 
 
-def _elu(x, alpha):
-    return np.where(x > 0, x, alpha * np.expm1(np.minimum(x, 0.0)))
+def elu_forward_mistakes(x: np.ndarray, a: float) -> list[tuple[np.ndarray, str]]:
+    """What the classic slips in ELU's forward give, each with what to tell the student."""
+    return [
+        (np.where(x > 0, x, np.expm1(x)), "forward: for x ≤ 0 ELU is α(e^x − 1); "
+                                          f"you left out α (α = {a:g} here)"),
+        (np.where(x > 0, x, a * np.exp(x)), "forward: for x ≤ 0 ELU is α(e^x − 1), 0 at x = 0; "
+                                            "you left out the − 1"),
+        (np.maximum(x, 0.0), "forward: that is ReLU; for x ≤ 0 ELU is α(e^x − 1), not 0"),
+    ]
+
+
+def elu_backward_mistakes(x: np.ndarray, d: np.ndarray, a: float) -> list[tuple[np.ndarray, str]]:
+    """What the classic slips in ELU's backward give for upstream ``d``, each with what to say."""
+    slope = elu_derivative(x, a)
+    return [
+        (d * np.where(x > 0, 1.0, np.exp(x)), "for x ≤ 0 the slope of α(e^x − 1) is αe^x; "
+                                              f"you left out α (α = {a:g} here)"),
+        (d * np.where(x > 0, 1.0, a * np.expm1(x)), "for x ≤ 0 you multiplied by α(e^x − 1), "
+                                                    "which is ELU's value; its slope is αe^x"),
+        (d, "you passed dout through everywhere; for x ≤ 0 the slope is αe^x, not 1"),
+        (slope, "you returned the slope but forgot to multiply by dout: dx = dout · slope"),
+        (d * np.where(d > 0, 1.0, a * np.exp(x)), "the mask must come from the forward input x "
+                                                  "(cached in forward), not from dout"),
+        (d * np.where(d > 0, 1.0, a * np.exp(np.minimum(x, 0.0))),
+         "the mask must come from the forward input x (cached in forward), not from dout"),
+        (d * np.where(x > 0, 1.0, a), "for x ≤ 0 the slope is αe^x; you used α alone"),
+        (-d * slope, "dx has the wrong sign"),
+    ]
 
 
 def _finite(t: Task, name: str, value, why: str) -> None:
@@ -45,31 +73,12 @@ def check_elu(ELU: type) -> None:
         layer = t.call(ELU, alpha, what=f"ELU(alpha={alpha})")
         out = t.call(layer.forward, x.copy(), what="ELU.forward")
         out = t.array("forward's output", out, shape)
-        exp_out = _elu(x, alpha)
-        t.diagnose(out, exp_out, [
-            (np.where(x > 0, x, np.expm1(x)),
-             f"forward: for x ≤ 0 ELU is α(e^x − 1); you left out α (here α = {alpha})"),
-            (np.where(x > 0, x, alpha * np.exp(x)),
-             "forward: for x ≤ 0 ELU is α(e^x − 1), which is 0 at x = 0; you left out the − 1"),
-            (np.maximum(x, 0.0), "forward: that is ReLU; for x ≤ 0 ELU is α(e^x − 1), not 0"),
-        ], "forward's output")
+        exp_out = elu(x, alpha)
+        t.diagnose(out, exp_out, elu_forward_mistakes(x, alpha), "forward's output")
         dx = t.call(layer.backward, dout.copy(), what="ELU.backward")
         dx = t.array("dx", dx, shape, "dx has the shape of x")
-        exp = numgrad(lambda a: float(np.sum(_elu(a, alpha) * dout)), x.copy())  # noqa: B023
-        slope = np.where(x > 0, 1.0, alpha * np.exp(x))
-        t.diagnose(dx, exp, [
-            (dout * np.where(x > 0, 1.0, np.exp(x)),
-             f"for x ≤ 0 the slope of α(e^x − 1) is αe^x; you left out α (here α = {alpha})"),
-            (dout * np.where(x > 0, 1.0, alpha * np.expm1(x)),
-             "for x ≤ 0 you multiplied by α(e^x − 1), which is ELU's value; its slope is αe^x"),
-            (dout, "you passed dout through everywhere; for x ≤ 0 the slope is αe^x, not 1"),
-            (slope, "you returned the slope but forgot to multiply by dout: dx = dout · slope"),
-            (dout * np.where(dout > 0, 1.0, alpha * np.exp(x)), "the mask must come from the forward input "
-                                                                "x (cached in forward), not from dout"),
-            (dout * np.where(dout > 0, 1.0, alpha * np.exp(np.minimum(x, 0.0))),
-             "the mask must come from the forward input x (cached in forward), not from dout"),
-            (-exp, "dx has the wrong sign"),
-        ], "dx")
+        exp = numgrad(lambda a: float(np.sum(elu(a, alpha) * dout)), x.copy())  # noqa: B023
+        t.diagnose(dx, exp, elu_backward_mistakes(x, dout, alpha), "dx")
     # e^1000 overflows: forward and backward must stay finite all the same.
     x = np.array([[1000.0, -2.0, 0.5]])
     layer = t.call(ELU, 0.7, what="ELU(alpha=0.7)")

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from bpcourse.check.ex08 import elu_backward_mistakes, elu_forward_mistakes
+from bpcourse.functional import elu, elu_derivative
 from bpcourse.grading.spec import Exercise, Probe, Task, array, diagnose, fail, items, number
 
 
@@ -31,14 +33,6 @@ def _finite_or_fail(value, name: str, why: str) -> None:
 _ELU_OVERFLOW = ("For a large positive x, e^x overflowed to inf, "
                  "and inf · 0 = nan when a 0/1 mask multiplies it. "
                  "Pick with np.where instead of multiplying by a mask, or take np.exp(np.minimum(x, 0)).")
-
-
-def _elu(x, a):
-    return np.where(x > 0, x, a * np.expm1(np.minimum(x, 0.0)))
-
-
-def _elu_slope(x, a):
-    return np.where(x > 0, 1.0, a * np.exp(np.minimum(x, 0.0)))
 
 
 def _probe_elu(rng):
@@ -73,35 +67,17 @@ def _judge_elu(got, args):
         _finite_or_fail(r.get("dx"), "dx", _ELU_OVERFLOW)
         out = array(r.get("out"), x.shape, "forward's output")
         with np.errstate(over="ignore", invalid="ignore"):
-            diagnose(out, _elu(x, a), [
-                (np.where(x > 0, x, np.expm1(x)), "forward: for x ≤ 0 ELU is α(e^x − 1); "
-                                                  f"you left out α (α = {a:g} here)"),
-                (np.where(x > 0, x, a * np.exp(x)), "forward: for x ≤ 0 ELU is α(e^x − 1), 0 at x = 0; "
-                                                    "you left out the − 1"),
-                (np.maximum(x, 0.0), "forward: that is ReLU; for x ≤ 0 ELU is α(e^x − 1), not 0"),
-            ], f"forward's output (α = {a:g})", rtol=1e-9, atol=1e-12)
+            diagnose(out, elu(x, a), elu_forward_mistakes(x, a),
+                     f"forward's output (α = {a:g})", rtol=1e-9, atol=1e-12)
             dx = array(r.get("dx"), x.shape, "dx", "dx has the shape of x")
-            slope = _elu_slope(x, a)
-            diagnose(dx, d * slope, [
-                (d * np.where(x > 0, 1.0, np.exp(x)), "for x ≤ 0 the slope of α(e^x − 1) is αe^x; "
-                                                      f"you left out α (α = {a:g} here)"),
-                (d * np.where(x > 0, 1.0, a * np.expm1(x)), "for x ≤ 0 you multiplied by α(e^x − 1), "
-                                                            "which is ELU's value; its slope is αe^x"),
-                (d, "you passed dout through everywhere; for x ≤ 0 the slope is αe^x, not 1"),
-                (slope, "you returned the slope but forgot to multiply by dout: dx = dout · slope"),
-                (d * np.where(d > 0, 1.0, a * np.exp(x)), "the mask must come from the forward input x "
-                                                          "(cached in forward), not from dout"),
-                (d * np.where(d > 0, 1.0, a * np.exp(np.minimum(x, 0.0))),
-                 "the mask must come from the forward input x (cached in forward), not from dout"),
-                (d * np.where(x > 0, 1.0, a), "for x ≤ 0 the slope is αe^x; you used α alone"),
-                (-d * slope, "dx has the wrong sign"),
-            ], f"dx (α = {a:g})", rtol=1e-9, atol=1e-12)
+            diagnose(dx, d * elu_derivative(x, a), elu_backward_mistakes(x, d, a), f"dx (α = {a:g})",
+                     rtol=1e-9, atol=1e-12)
     first = array(got.get("two"), (2, 3), "dx of the first of two ELU layers")
     xa, xb = args["two"]
-    if np.allclose(first, _elu_slope(xb, 0.5)):
+    if np.allclose(first, elu_derivative(xb, 0.5)):
         fail("the first of two ELU layers answered with the second one's input: "
              "keep the cache on self, not on the class or in a global")
-    diagnose(first, _elu_slope(xa, 0.5), [], "dx of the first of two ELU layers", rtol=1e-9, atol=1e-12)
+    diagnose(first, elu_derivative(xa, 0.5), [], "dx of the first of two ELU layers", rtol=1e-9, atol=1e-12)
 
 
 # ---- 8.2 Maxout --------------------------------------------------------------------------------
