@@ -16,7 +16,8 @@ extracted from its source into ``bpcourse/locale/zh_CN/LC_MESSAGES/bpcourse.po``
 update rules, as ``xgettext`` would: a message is a string constant passed to ``_()`` or
 ``N_()``, a task's
 title (``Task(...)`` in ``bpcourse/check`` and ``bpcourse/grading``), a message passed to
-``fail(...)``, or the message of a named mistake in ``diagnose(...)``; the checks and the grader
+``fail(...)``, or the message of a named mistake (a pair in ``diagnose(...)`` or in a function or
+list whose name says ``mistakes``); the checks and the grader
 translate those when they speak (``bpcourse.i18n``). A message built with an f-string cannot be
 looked up and stays English.
 
@@ -211,6 +212,16 @@ def _call_name(node: ast.Call) -> str | None:
     return fn.id if isinstance(fn, ast.Name) else fn.attr if isinstance(fn, ast.Attribute) else None
 
 
+def _is_mistake_catalogue(node: ast.AST) -> bool:
+    """A function or an assignment whose name says it holds named mistakes (``elu_mistakes()``,
+    ``MISTAKES = [...]``): its (value, message) pairs are messages even outside ``diagnose(...)``."""
+    if isinstance(node, ast.FunctionDef):
+        return "mistake" in node.name.lower()
+    if isinstance(node, ast.Assign):
+        return any(isinstance(t, ast.Name) and "mistake" in t.id.lower() for t in node.targets)
+    return False
+
+
 def library_messages(root: Path) -> list[tuple[str, str]]:
     """(msgid, file) for every message of the library, in the order of the files' lines (see the module
     doc)."""
@@ -222,6 +233,9 @@ def library_messages(root: Path) -> list[tuple[str, str]]:
     for path in files:
         where = path.relative_to(root).as_posix()
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if _is_mistake_catalogue(node):  # (wrong answer, "what to tell the student") pairs
+                found += [(el.lineno, t, where) for el in ast.walk(node) if isinstance(el, ast.Tuple)
+                          and len(el.elts) == 2 and (t := _const(el.elts[1]))]
             if not isinstance(node, ast.Call):
                 continue
             called, args = _call_name(node), node.args
