@@ -21,24 +21,10 @@ def _sig(t: float) -> float:
 
 FUNCS = {"f": _sig}
 
-_REF = '''
-import sympy as sp
-rx = sp.symbols("x1:3")
-ry = sp.symbols("y1:3")
-rv = sp.Matrix(2, 2, lambda i, h: sp.Symbol(f"v_{i + 1}{h + 1}"))
-rw = sp.Matrix(2, 2, lambda h, j: sp.Symbol(f"w_{h + 1}{j + 1}"))
-rgamma = sp.symbols("gamma1:3")
-rtheta = sp.symbols("theta1:3")
-rf = sp.Function("f")
-
-def ref_build_network():
-    b = [rf(sum(rv[i, h] * rx[i] for i in range(2)) - rgamma[h]) for h in range(2)]
-    yhat = [rf(sum(rw[h, j] * b[h] for h in range(2)) - rtheta[j]) for j in range(2)]
-    return b, yhat, sp.Rational(1, 2) * sum((yhat[j] - ry[j]) ** 2 for j in range(2))
-
-def ref_apply_5_9(expr):
-    return expr.replace(lambda a: isinstance(a, sp.Derivative), lambda a: a.expr * (1 - a.expr)).doit()
-'''
+# The reference network and (5.9) live in bpcourse/check/ex05.py (the sandbox can read it).
+_REF = """
+from bpcourse.check.ex05 import ref_apply_5_9, ref_build_network
+"""
 
 
 def net(p: dict) -> dict:
