@@ -115,15 +115,18 @@ def _new_catalogue(stem: str) -> polib.POFile:
     return po
 
 
-def update_catalogue(old: polib.POFile | None, msgs: list[tuple[str, str]], stem: str) -> polib.POFile:
+def update_catalogue(old: polib.POFile | None, msgs: list[tuple[str, str]], stem: str,
+                     keep_obsolete: bool = False) -> polib.POFile:
     """A catalogue for the messages ``msgs`` (msgid, where) that keeps what ``old`` translated.
 
     Unchanged English keeps its translation and flags; new English that closely resembles English
-    that is gone inherits that translation marked fuzzy; everything else starts empty."""
+    that is gone inherits that translation marked fuzzy; everything else starts empty. English that
+    is gone is dropped, or with ``keep_obsolete`` kept as an obsolete (``#~``) entry, so that a
+    message that comes back (code moved between files) finds its translation again."""
     po = _new_catalogue(stem)
     if old is not None:
         po.header, po.metadata = old.header, old.metadata
-    known = {e.msgid: e for e in old if not e.obsolete} if old is not None else {}
+    known = {e.msgid: e for e in old} if old is not None else {}
     current = {msgid for msgid, _ in msgs}
     gone = [msgid for msgid, e in known.items() if msgid not in current and e.msgstr]
     seen: dict[str, polib.POEntry] = {}
@@ -142,6 +145,9 @@ def update_catalogue(old: polib.POFile | None, msgs: list[tuple[str, str]], stem
                 entry.msgstr, entry.flags, entry.previous_msgid = known[close[0]].msgstr, ["fuzzy"], close[0]
         seen[msgid] = entry
         po.append(entry)
+    if keep_obsolete:
+        for msgid in gone:
+            po.append(polib.POEntry(msgid=msgid, msgstr=known[msgid].msgstr, obsolete=True))
     return po
 
 
@@ -292,7 +298,7 @@ def run(root: Path, dest: Path | None = None, write: bool = True) -> Report:
                 _write(dest / "exercises" / "zh" / path.name, exercises.dumps(student), write, report)
     library = Path(root) / "bpcourse" / "locale" / LOCALE / "LC_MESSAGES" / f"{LIBRARY}.po"
     old = polib.pofile(str(library), wrapwidth=0) if library.is_file() else None
-    po = update_catalogue(old, library_messages(root), LIBRARY)
+    po = update_catalogue(old, library_messages(root), LIBRARY, keep_obsolete=True)
     for entry in po:  # grep finds a message; listing its files would make every move a change
         entry.occurrences = []
     po.header = ("Chinese (简体中文) messages of the bpcourse library: checks, grader feedback, explorers.\n"

@@ -313,3 +313,14 @@ def test_translations_keep_tables_and_lists_whole(stem):
     """A translated table has the English table's rows and columns; a list keeps its items."""
     for entry in polib.pofile(str(translate.catalogue_path(ROOT, stem))).translated_entries():
         assert _shape(entry.msgstr) == _shape(entry.msgid), (stem, entry.msgid[:60])
+
+
+def test_a_library_message_that_moves_away_and_back_keeps_its_translation():
+    po = translate.update_catalogue(None, [("sigmoid gate", "a.py")], "t")
+    po[0].msgstr = "Sigmoid 门"
+    gone = translate.update_catalogue(po, [], "t", keep_obsolete=True)
+    assert [(e.msgid, e.obsolete) for e in gone] == [("sigmoid gate", True)]
+    assert translate.translations(gone) == {}
+    back = translate.update_catalogue(gone, [("sigmoid gate", "b.py")], "t", keep_obsolete=True)
+    assert translate.translations(back) == {"sigmoid gate": "Sigmoid 门"}
+    assert translate.update_catalogue(po, [], "t").translated_entries() == []  # notebooks drop it
