@@ -61,6 +61,12 @@ class ActivationModel(ParamModel):
               enabled=lambda m: m.activation == "elu"),
     )
     FIGSIZE = (8.5, 3.2)
+    # The parameters' types (ParamModel.__init__ sets each from PARAMS):
+    activation: str
+    x: float
+    n_layers: int
+    slope: float
+    alpha: float
 
     def fn(self, x):
         return activation_and_derivative(self.activation, x, self.slope, self.alpha)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 from matplotlib.figure import Figure
 from matplotlib.ticker import LogLocator, NullLocator
@@ -36,6 +38,9 @@ class PathsModel(ParamModel):
         Param("depth", 8, "count", 1, 30),
     )
     FIGSIZE = (7.5, 3.4)
+    # The parameters' types (ParamModel.__init__ sets each from PARAMS):
+    width: int
+    depth: int
 
     def recompute(self) -> None:
         self.counts = layered_counts(self.width, self.depth)
@@ -87,7 +92,7 @@ class PathsModel(ParamModel):
         ax.set_title("p", fontsize=TEXT_PT, y=1.0)
         freeze_layout(fig)
         self._fig = fig
-        self._artists = {"ax": ax, "naive": naive, "dp": dp, "here": here}
+        self._artists: dict[str, Any] = {"ax": ax, "naive": naive, "dp": dp, "here": here}
 
 
 def paths_explorer() -> Explorer:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 
 import numpy as np
 from matplotlib.colors import ListedColormap
@@ -59,6 +60,14 @@ class PlaygroundModel(ParamModel):
     )
     ACTIONS = (("train", "Train"), ("step", "Step"), ("reset", "Reset"))
     FIGSIZE = (8.5, 3.4)
+    # The parameters' types (ParamModel.__init__ sets each from PARAMS):
+    dataset: str
+    width: int
+    depth: int
+    activation: str
+    eta: float
+    steps: int
+    seed: int
 
     @property
     def hidden(self) -> tuple[int, ...]:
@@ -67,7 +76,8 @@ class PlaygroundModel(ParamModel):
     def reset(self) -> None:
         """The data set (drawn from ``seed``) and a freshly initialised network."""
         if getattr(self, "_data_of", None) != (self.dataset, self.seed):  # else keep the same arrays
-            make = {"spirals": datasets.make_spirals, "moons": datasets.make_moons, "xor": datasets.make_xor}
+            make: dict[str, Callable[..., tuple[np.ndarray, np.ndarray]]] = {
+                "spirals": datasets.make_spirals, "moons": datasets.make_moons, "xor": datasets.make_xor}
             self.X, self.y = make[self.dataset](seed=self.seed)
             self.classes = int(self.y.max()) + 1
             self._data_of = (self.dataset, self.seed)

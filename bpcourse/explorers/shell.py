@@ -27,7 +27,7 @@ import time
 import zlib
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, ClassVar, Protocol, runtime_checkable
+from typing import Any, Protocol, cast, runtime_checkable
 
 import ipywidgets as widgets
 import numpy as np
@@ -139,9 +139,13 @@ class ExplorerModel(Protocol):
     ``render(fig)``: put ``fig``'s drawing on its Agg canvas (``fig.canvas.draw()`` or faster).
     """
 
-    PARAMS: tuple[Param, ...]
-    ACTIONS: tuple[tuple[str, str], ...]
-    FIGSIZE: tuple[float, float]
+    # Read-only to the shell (properties here), so a model may declare them as class attributes.
+    @property
+    def PARAMS(self) -> tuple[Param, ...]: ...
+    @property
+    def ACTIONS(self) -> tuple[tuple[str, str], ...]: ...
+    @property
+    def FIGSIZE(self) -> tuple[float, float]: ...
 
     def set(self, name: str, value) -> None: ...
     def status(self) -> str: ...
@@ -154,8 +158,8 @@ class ParamModel:
     ``PARAMS`` order, or by name), checks each, stores it as an attribute and calls ``reset()``;
     ``set`` checks one and calls ``reset()`` if the parameter says so, else ``recompute()``."""
 
-    PARAMS: ClassVar[tuple[Param, ...]] = ()
-    ACTIONS: ClassVar[tuple[tuple[str, str], ...]] = ()
+    PARAMS: tuple[Param, ...] = ()  # a class attribute; CircuitModel sets its own per instance
+    ACTIONS: tuple[tuple[str, str], ...] = ()
     FIGSIZE: tuple[float, float] = (8.5, 3.2)
 
     def __init__(self, *args, **values) -> None:
@@ -269,7 +273,7 @@ class Explorer(widgets.VBox):
     def redraw(self) -> None:
         self.model.draw(self.fig)
         self.model.render(self.fig)  # one draw, then PNG: cheaper than savefig, which draws twice
-        canvas = self.fig.canvas
+        canvas = cast(FigureCanvasAgg, self.fig.canvas)  # the Agg canvas made in __init__
         width, height = canvas.get_width_height()
         png = base64.b64encode(png_bytes(canvas.buffer_rgba())).decode("ascii")
         # Replace the Output's one picture (no new output per move), shown at its CSS size.

@@ -125,6 +125,13 @@ class StepperModel(ParamModel):
     )
     ACTIONS = (("step", "Step ▸"), ("back", "◂ Back"), ("reset", "Reset"))
     FIGSIZE = (9.5, 4.75)
+    # The parameters' types (ParamModel.__init__ sets each from PARAMS):
+    dataset: str
+    q: int
+    sample: int
+    eta: float
+    seed: int
+    stage: int
 
     def changed(self, param: Param) -> None:
         if param.name == "sample":

@@ -4,8 +4,10 @@
 from __future__ import annotations
 
 import math
+from typing import cast
 
 import numpy as np
+from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 
@@ -55,6 +57,13 @@ class ZhouTrainerModel(ParamModel):
     )
     ACTIONS = (("train", "Train"), ("step", "Step (1 epoch)"), ("reset", "Reset"))
     FIGSIZE = (9.5, 3.4)
+    # The parameters' types (ParamModel.__init__ sets each from PARAMS):
+    eta: float
+    q: int
+    mode: str
+    epochs: int
+    seed: int
+    sample: int
 
     def __init__(self, *args, **values) -> None:
         self.X, self.y = watermelon3a()
@@ -177,7 +186,7 @@ class ZhouTrainerModel(ParamModel):
         artists, so a saved figure is whole (a bare ``fig.canvas.draw()`` is not: use this).
         """
         a = self._artists
-        canvas = fig.canvas
+        canvas = cast(FigureCanvasAgg, fig.canvas)  # blitting needs Agg; the shell's canvas is Agg
         static = {a["ax_E"].yaxis, a["ax_b"].xaxis, a["ax_b"].yaxis, a["ax_h"].xaxis}
         key = (a["ax_E"].get_ylim(), self.q)  # what the static parts show
         changing = []
