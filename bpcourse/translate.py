@@ -232,8 +232,8 @@ def library_messages(root: Path) -> list[tuple[str, str]]:
     """(msgid, file) for every message of the library, in the order of the files' lines (see the module
     doc)."""
     files: list[Path] = []
-    for name in LIBRARY_SOURCES:
-        path = Path(root) / name
+    for source in LIBRARY_SOURCES:
+        path = Path(root) / source
         files += sorted(path.rglob("*.py")) if path.is_dir() else [path] if path.is_file() else []
     found = []
     for path in files:
