@@ -125,7 +125,7 @@ def test_a_train_that_keeps_references_to_the_grads_dicts_passes_the_visible_che
                 params[k] = params[k] - lr * grads[k]
         return history
 
-    from bpcourse.check.ex03 import _ref_forward_backward
+    from bpcourse.check.ex03 import ref_forward_backward as _ref_forward_backward
 
     space = train.__globals__
     space.update(Linear=None, ReLU=None, Sigmoid=None, forward_backward=_ref_forward_backward)
@@ -305,7 +305,8 @@ def test_sympy_and_engine_mistakes_are_named_by_the_check(capsys):
 
     fails_with(check.check_apply_5_9, apply_without_doit, ".doit()")
 
-    from bpcourse.check.ex05 import _ref_apply_5_9, _ref_sym, _zhou_symbols
+    from bpcourse.check.ex05 import _ref_sym, _zhou_symbols
+    from bpcourse.check.ex05 import ref_apply_5_9 as _ref_apply_5_9
 
     def dE_dv_swapped(i, h):
         v = _zhou_symbols()[3]
