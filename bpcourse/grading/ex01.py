@@ -14,36 +14,12 @@ import numpy as np
 from bpcourse.grading.spec import Exercise, Probe, Raised, Task, array, diagnose, fail, items, number
 from bpcourse.i18n import _
 
-# Reference gates, sent inside the probes of tasks 1.5-1.7. They count backward calls, so a
-# circuit that returns a formula's numbers without wiring the gates is told so.
-_REF_GATES = '''
-calls = {"backward": 0}
-
-class RefMultiplyGate:
-    def forward(self, x, y):
-        self.x, self.y = x, y
-        return x * y
-    def backward(self, dout):
-        calls["backward"] += 1
-        return self.y * dout, self.x * dout
-
-class RefAddGate:
-    def forward(self, x, y):
-        return x + y
-    def backward(self, dout):
-        calls["backward"] += 1
-        return dout, dout
-
-class RefSigmoidGate:
-    def forward(self, x):
-        self.s = 1.0 / (1.0 + math.exp(-x)) if x >= 0 else math.exp(x) / (1.0 + math.exp(x))
-        return self.s
-    def backward(self, dout):
-        calls["backward"] += 1
-        return (self.s * (1.0 - self.s) * dout,)
-
-REF = dict(AddGate=RefAddGate, MultiplyGate=RefMultiplyGate, SigmoidGate=RefSigmoidGate)
-'''
+# Reference gates (bpcourse/check/ex01.py), imported by the probes of tasks 1.5-1.7. They count
+# backward calls, so a circuit that returns a formula's numbers without wiring the gates is told so.
+_REF_GATES = """
+from bpcourse.check.ex01 import CALLS as calls
+from bpcourse.check.ex01 import REF_GATES as REF
+"""
 
 
 def _grads(value, n: int, name: str) -> tuple[float, ...]:
