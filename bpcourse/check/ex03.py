@@ -124,6 +124,27 @@ def check_sigmoid_layer(Sigmoid: type) -> None:
     t.ok()
 
 
+def mse_mistakes(sq: float, m: int, l: int) -> list[tuple[float, str]]:
+    """E for the classic slips, given Σ (ŷ − y)² = ``sq`` over m samples of l outputs, with what to say."""
+    return [
+        (0.5 * sq, "E is missing the 1/m mean: E = (1/m) Σ_k E_k (Zhou 5.16), "
+                   "divide by the number of samples"),
+        (sq / m, "E is missing the ½ of Zhou (5.4): E_k = ½ Σ_j (ŷ_j − y_j)²"),
+        (0.5 * sq / (m * l), "you averaged over every entry (m·l); "
+                             "average over the m samples only, the ½ Σ_j sums over the outputs (Zhou 5.4, "
+                             "5.16)"),
+    ]
+
+
+def dyhat_mistakes(ex_dy: np.ndarray, m: int) -> list[tuple[np.ndarray, str]]:
+    """∂E/∂ŷ for the classic slips, given the right one, with what to say."""
+    return [
+        (-ex_dy, "dyhat has the wrong sign: ∂E/∂ŷ = (ŷ − y)/m, not (y − ŷ)/m"),
+        (ex_dy * m, "dyhat is missing the 1/m mean: ∂E/∂ŷ = (ŷ − y)/m"),
+        (2 * ex_dy, "dyhat has an extra factor 2: the ½ in E_k cancels the 2 from the square"),
+    ]
+
+
 def check_mse(mse_loss: Callable) -> None:
     """Task 3.4: ``mse_loss(yhat, y)`` returns ``(E, dyhat)``, E = (1/m) Σ_k ½ Σ_j (ŷ_kj − y_kj)²."""
     t = Task("3.4", "mean squared error")
@@ -135,20 +156,9 @@ def check_mse(mse_loss: Callable) -> None:
     dy = t.array("dyhat", res[1], (m, l), "dyhat has the shape of yhat")
     sq = float(np.sum((yhat - y) ** 2))
     ex_E = 0.5 * sq / m  # Zhou (5.4) per sample, averaged over the m samples as in (5.16)
-    t.diagnose(E, ex_E, [
-        (0.5 * sq, "E is missing the 1/m mean: E = (1/m) Σ_k E_k (Zhou 5.16), "
-                   "divide by the number of samples"),
-        (sq / m, "E is missing the ½ of Zhou (5.4): E_k = ½ Σ_j (ŷ_j − y_j)²"),
-        (0.5 * sq / (m * l), "you averaged over every entry (m·l); "
-                             "average over the m samples only, the ½ Σ_j sums over the outputs (Zhou 5.4, "
-                             "5.16)"),
-    ], "E")
+    t.diagnose(E, ex_E, mse_mistakes(sq, m, l), "E")
     ex_dy = numgrad(lambda a: 0.5 * float(np.sum((a - y) ** 2)) / m, yhat.copy())
-    t.diagnose(dy, ex_dy, [
-        (-ex_dy, "dyhat has the wrong sign: ∂E/∂ŷ = (ŷ − y)/m, not (y − ŷ)/m"),
-        (ex_dy * m, "dyhat is missing the 1/m mean: ∂E/∂ŷ = (ŷ − y)/m"),
-        (2 * ex_dy, "dyhat has an extra factor 2: the ½ in E_k cancels the 2 from the square"),
-    ], "dyhat")
+    t.diagnose(dy, ex_dy, dyhat_mistakes(ex_dy, m), "dyhat")
     t.ok()
 
 

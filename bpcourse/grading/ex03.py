@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from bpcourse.check.ex03 import dyhat_mistakes, mse_mistakes
 from bpcourse.grading.spec import (
     Exercise,
     Probe,
@@ -207,20 +208,9 @@ def _judge_mse(got, cases):
         dy = array(dy, (m, l), "dyhat", "dyhat has the shape of yhat")
         sq = float(np.sum((yhat - y) ** 2))
         ex_E = 0.5 * sq / m  # Zhou (5.4) per sample, averaged over the m samples as in (5.16)
-        diagnose(E, ex_E, [
-            (0.5 * sq, "E is missing the 1/m mean: E = (1/m) Σ_k E_k (Zhou 5.16), divide by the number of "
-                       "samples"),
-            (sq / m, "E is missing the ½ of Zhou (5.4): E_k = ½ Σ_j (ŷ_j − y_j)²"),
-            (0.5 * sq / (m * l), "you averaged over every entry (m·l); average over the m samples only, the "
-                                 "½ Σ_j "
-                                 "sums over the outputs (Zhou 5.4, 5.16)"),
-        ], "E")
+        diagnose(E, ex_E, mse_mistakes(sq, m, l), "E")
         ex_dy = (yhat - y) / m
-        diagnose(dy, ex_dy, [
-            (-ex_dy, "dyhat has the wrong sign: ∂E/∂ŷ = (ŷ − y)/m, not (y − ŷ)/m"),
-            (ex_dy * m, "dyhat is missing the 1/m mean: ∂E/∂ŷ = (ŷ − y)/m"),
-            (2 * ex_dy, "dyhat has an extra factor 2: the ½ in E_k cancels the 2 from the square"),
-        ], "dyhat")
+        diagnose(dy, ex_dy, dyhat_mistakes(ex_dy, m), "dyhat")
 
 
 # ---- reference network, for 3.5 and 3.6 --------------------------------------------------------
