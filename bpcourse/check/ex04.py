@@ -53,6 +53,19 @@ def check_output_gradient(output_gradient: Callable) -> None:
     t.ok()
 
 
+def e_mistakes(exp: np.ndarray, b: np.ndarray, w: np.ndarray, g: np.ndarray) -> list[tuple[np.ndarray, str]]:
+    """e_h (5.15) for the classic slips, given the right ``exp``, with what to tell the student."""
+    q, l = w.shape
+    mistakes = [(-exp, "e_h has the wrong sign: Zhou (5.15) is e_h = b_h(1 − b_h) Σ_j w_hj g_j, "
+                       "with g_j from (5.10)"),
+                (w @ g, "e_h is missing the sigmoid derivative factor b_h(1 − b_h) (5.15)")]
+    if q == l:
+        mistakes.append((b * (1 - b) * (w.T @ g), "you summed over the wrong index (w.T @ g): "
+                                                  "e_h = b_h(1 − b_h) Σ_j w_hj g_j "
+                                                  "is b * (1 − b) * (w @ g) (5.15)"))
+    return mistakes
+
+
 def check_hidden_gradient(hidden_gradient: Callable) -> None:
     """Task 4.2: e_h = b_h(1 − b_h) Σ_j w_hj g_j, Zhou (5.15)."""
     t = Task("4.2", "e_h (5.15)")
@@ -70,13 +83,7 @@ def check_hidden_gradient(hidden_gradient: Callable) -> None:
             return 0.5 * float(np.sum((sigmoid(sigmoid(aa - gamma) @ w - theta) - y) ** 2))
 
         exp = -numgrad(E_of_alpha, alpha.copy())
-        mistakes = [(-exp, "e_h has the wrong sign: Zhou (5.15) is e_h = b_h(1 − b_h) Σ_j w_hj g_j, "
-                           "with g_j from (5.10)"),
-                    (w @ g, "e_h is missing the sigmoid derivative factor b_h(1 − b_h) (5.15)")]
-        if q == l:
-            mistakes.append((b * (1 - b) * (w.T @ g), "you summed over the wrong index (w.T @ g): "
-                                                      "e_h = b_h(1 − b_h) Σ_j w_hj g_j "
-                                                      "is b * (1 − b) * (w @ g)"))
+        mistakes = e_mistakes(exp, b, w, g)
         t.diagnose(e, exp, mistakes, "e", rtol=1e-5, atol=1e-8)
     t.ok()
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from bpcourse.check.ex04 import e_mistakes
 from bpcourse.grading.spec import (
     Exercise,
     Probe,
@@ -132,13 +133,7 @@ def _judge_e(got, cases):
         q, l = w.shape
         e = array(res, (q,), "e", "Σ_j w_hj g_j is w @ g, shape (q,)")
         exp = b * (1 - b) * (w @ g)  # (5.15)
-        mistakes = [(-exp, "e_h has the wrong sign: Zhou (5.15) is e_h = b_h(1 − b_h) Σ_j w_hj g_j, with g_j "
-                           "from (5.10)"),
-                    (w @ g, "e_h is missing the sigmoid derivative factor b_h(1 − b_h) (5.15)")]
-        if q == l:
-            mistakes.append((b * (1 - b) * (w.T @ g), "you summed over the wrong index (w.T @ g): e_h = "
-                                                      "b_h(1 − "
-                                                      "b_h) Σ_j w_hj g_j is b * (1 − b) * (w @ g) (5.15)"))
+        mistakes = e_mistakes(exp, b, w, g)
         diagnose(e, exp, mistakes, "e", rtol=1e-9, atol=1e-12)
 
 
