@@ -82,6 +82,21 @@ def _gate_backward(t, gate_cls, inputs, dout, n_out):
     return out, tuple(t.number(f"gradient {k}", g) for k, g in enumerate(grads))
 
 
+def mul_backward_mistakes(x: float, y: float, d: float) -> list[tuple[tuple[float, float], str]]:
+    """(dx, dy) of a multiply gate for the classic slips, upstream ``d``, each with what to say."""
+    return [
+        ((x * d, y * d), "dx and dy are swapped (swapped inputs): a multiply gate passes each input the "
+                         "*other* input times the upstream gradient, dx = y·dout, dy = x·dout"),
+        ((-y * d, -x * d), "dx and dy have the wrong sign: the local gradient of x·y with respect to x "
+                           "is +y, so dx = y·dout"),
+        ((y, x), "you forgot the upstream gradient dout: local gradient × upstream gradient, "
+                 "dx = y·dout"),
+        ((x, y), "swapped inputs and no dout: dx = y·dout (the *other* input times the upstream "
+                 "gradient)"),
+        ((d, d), "that is the add gate's rule; a multiply gate swaps: dx = y·dout, dy = x·dout"),
+    ]
+
+
 def check_mul_backward(MultiplyGate: type) -> None:
     """Task 1.1: ``MultiplyGate.backward(dout)`` returns ``(y·dout, x·dout)``."""
     t = Task("1.1", "multiply gate backward")
@@ -93,18 +108,7 @@ def check_mul_backward(MultiplyGate: type) -> None:
         # Expected: finite differences of x·y times dout (independent of any formula).
         exp = (numgrad(lambda a: a[0] * y, np.array([x]))[0] * dout,  # noqa: B023
                numgrad(lambda a: x * a[0], np.array([y]))[0] * dout)  # noqa: B023
-        t.diagnose(grads, exp, [
-            ((x * dout, y * dout), "dx and dy are swapped (swapped inputs): "
-                                   "a multiply gate passes each input the *other* input times dout, "
-                                   "dx = y·dout and dy = x·dout"),
-            ((-y * dout, -x * dout), "dx and dy have the wrong sign: "
-                                     "the local gradient of x·y with respect to x is +y, so dx = y·dout"),
-            ((y, x), "you forgot the upstream gradient dout: "
-                     "local gradient × upstream gradient, dx = y·dout"),
-            ((x, y), "swapped inputs and no dout: dx = y·dout "
-                     "(the *other* input times the upstream gradient)"),
-            ((dout, dout), "that is the add gate's rule; a multiply gate swaps: dx = y·dout, dy = x·dout"),
-        ], "(dx, dy)")
+        t.diagnose(grads, exp, mul_backward_mistakes(x, y, dout), "(dx, dy)")
     t.ok()
 
 

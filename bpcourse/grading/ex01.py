@@ -11,6 +11,7 @@ import math
 
 import numpy as np
 
+from bpcourse.check.ex01 import mul_backward_mistakes
 from bpcourse.grading.spec import Exercise, Probe, Raised, Task, array, diagnose, fail, items, number
 from bpcourse.i18n import _
 
@@ -57,17 +58,8 @@ def _judge_mul(got, cases):
         if not math.isclose(number(out, "forward"), x * y, rel_tol=1e-9, abs_tol=1e-12):
             fail(_("forward({x}, {y}) should return x·y = {want}, got {got}").format(
                 x=x, y=y, want=f"{x * y:g}", got=repr(out)))
-        diagnose(_grads(grads, 2, "MultiplyGate.backward"), (y * d, x * d), [
-            ((x * d, y * d), "dx and dy are swapped (swapped inputs): a multiply gate passes each input the "
-                             "*other* input times the upstream gradient, dx = y·dout, dy = x·dout"),
-            ((-y * d, -x * d), "dx and dy have the wrong sign: the local gradient of x·y with respect to x "
-                               "is +y, so dx = y·dout"),
-            ((y, x), "you forgot the upstream gradient dout: local gradient × upstream gradient, "
-                     "dx = y·dout"),
-            ((x, y), "swapped inputs and no dout: dx = y·dout (the *other* input times the upstream "
-                     "gradient)"),
-            ((d, d), "that is the add gate's rule; a multiply gate swaps: dx = y·dout, dy = x·dout"),
-        ], f"(dx, dy) at x = {x:g}, y = {y:g}, dout = {d:g}")
+        diagnose(_grads(grads, 2, "MultiplyGate.backward"), (y * d, x * d), mul_backward_mistakes(x, y, d),
+                 f"(dx, dy) at x = {x:g}, y = {y:g}, dout = {d:g}")
 
 
 # ---- 1.2 add gate ------------------------------------------------------------------------------
