@@ -20,6 +20,29 @@ def _layer_grads(t: Task, layer: object) -> dict:
     return grads
 
 
+def linear_mistakes(ex_dW: np.ndarray, ex_db: np.ndarray, ex_dx: np.ndarray, dout: np.ndarray,
+                    W: np.ndarray) -> dict[str, list[tuple[np.ndarray, str]]]:
+    """For dW, db and dx of a Linear layer ("W", "b", "x"): the classic slips, given the right
+    values, each with what to tell the student."""
+    N = dout.shape[0]
+    n_in, n_out = W.shape
+    dx = [(-ex_dx, "dx has the wrong sign: dx = dout @ W.T")]
+    if n_in == n_out:
+        dx.insert(0, (dout @ W, "dx uses W where it needs W.T: dx = dout @ W.T "
+                                "(a transposed-shapes mistake that only a square W hides)"))
+    return {
+        "W": [(ex_dW.T, "grads['W'] is transposed: W has shape (n_in, n_out), "
+                        "so dW = x.T @ dout (not dout.T @ x)"),
+              (ex_dW / N, "grads['W'] is divided by N: the layer should not average; "
+                          "the loss already did (dW = x.T @ dout)"),
+              (-ex_dW, "grads['W'] has the wrong sign: dW = x.T @ dout")],
+        "b": [(ex_db / N, "grads['b'] is the mean of dout over the batch; it must be the sum "
+                          "(each sample adds its own contribution): db = dout.sum(axis=0)"),
+              (-ex_db, "grads['b'] has the wrong sign: db = dout.sum(axis=0)")],
+        "x": dx,
+    }
+
+
 def check_linear(Linear: type) -> None:
     """Task 3.1: ``Linear.backward(dout)`` returns dx and fills ``grads['W']``, ``grads['b']``."""
     t = Task("3.1", "Linear backward")
@@ -47,23 +70,10 @@ def check_linear(Linear: type) -> None:
         dW = t.array("grads['W']", grads["W"], (n_in, n_out),
                     "dW = x.T @ dout has the shape of W, (n_in, n_out)")
         db = t.array("grads['b']", db, (n_out,))
-        t.diagnose(dW, ex_dW, [
-            (ex_dW.T, "grads['W'] is transposed: W has shape (n_in, n_out), "
-                      "so dW = x.T @ dout (not dout.T @ x)"),
-            (ex_dW / N, "grads['W'] is divided by N: the layer should not average; "
-                        "the loss already did (dW = x.T @ dout)"),
-            (-ex_dW, "grads['W'] has the wrong sign: dW = x.T @ dout"),
-        ], "grads['W']")
-        t.diagnose(db, ex_db, [
-            (ex_db / N, "grads['b'] is the mean of dout over the batch; "
-                        "it must be the sum (each sample adds its own contribution): db = dout.sum(axis=0)"),
-            (-ex_db, "grads['b'] has the wrong sign: db = dout.sum(axis=0)"),
-        ], "grads['b']")
-        mistakes = [(-ex_dx, "dx has the wrong sign: dx = dout @ W.T")]
-        if n_in == n_out:
-            mistakes.insert(0, (dout @ W, "dx uses W where it needs W.T: dx = dout @ W.T "
-                                          "(a transposed-shapes mistake that only a square W hides)"))
-        t.diagnose(dx, ex_dx, mistakes, "dx")
+        named = linear_mistakes(ex_dW, ex_db, ex_dx, dout, W)
+        t.diagnose(dW, ex_dW, named["W"], "grads['W']")
+        t.diagnose(db, ex_db, named["b"], "grads['b']")
+        t.diagnose(dx, ex_dx, named["x"], "dx")
     t.ok()
 
 

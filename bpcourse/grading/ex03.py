@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from bpcourse.check.ex03 import dyhat_mistakes, mse_mistakes
+from bpcourse.check.ex03 import dyhat_mistakes, linear_mistakes, mse_mistakes
 from bpcourse.grading.spec import (
     Exercise,
     Probe,
@@ -71,25 +71,10 @@ def _judge_linear(got, cases):
         dW = array(grads["W"], (n_in, n_out), "grads['W']", "dW = x.T @ dout has the shape of W, (n_in, "
                                                             "n_out)")
         db = array(db, (n_out,), "grads['b']")
-        diagnose(dW, ex_dW, [
-            (ex_dW.T, "grads['W'] is transposed: W has shape (n_in, n_out), so dW = x.T @ dout (not dout.T "
-                      "@ x)"),
-            (ex_dW / N, "grads['W'] is divided by N: the layer should not average; the loss already did "
-                        "(dW = x.T @ dout)"),
-            (-ex_dW, "grads['W'] has the wrong sign: dW = x.T @ dout"),
-        ], "grads['W']")
-        diagnose(db, ex_db, [
-            (ex_db / N, "grads['b'] is the mean of dout over the batch; it must be the sum (each sample "
-                        "adds its "
-                        "own contribution): db = dout.sum(axis=0)"),
-            (-ex_db, "grads['b'] has the wrong sign: db = dout.sum(axis=0)"),
-        ], "grads['b']")
-        mistakes = [(-ex_dx, "dx has the wrong sign: dx = dout @ W.T")]
-        if n_in == n_out:
-            mistakes.insert(0, (dout @ W, "dx uses W where it needs W.T: dx = dout @ W.T (a "
-                                          "transposed-shapes "
-                                          "mistake that only square W hides)"))
-        diagnose(dx, ex_dx, mistakes, "dx")
+        named = linear_mistakes(ex_dW, ex_db, ex_dx, dout, W)
+        diagnose(dW, ex_dW, named["W"], "grads['W']")
+        diagnose(db, ex_db, named["b"], "grads['b']")
+        diagnose(dx, ex_dx, named["x"], "dx")
 
 
 # ---- 3.2 ReLU, 3.3 Sigmoid ---------------------------------------------------------------------
