@@ -371,7 +371,8 @@ class Session:
         self.next_id = 1
         self.stray = 0
         self.tried: dict[str, None] = {}  # notes the sandbox sent as they happened (informational)
-        threading.Thread(target=self._read, args=(self.proc.stdout,), daemon=True).start()
+        self.reader = threading.Thread(target=self._read, args=(self.proc.stdout,), daemon=True)
+        self.reader.start()
 
     def _read(self, stream) -> None:
         fd = stream.fileno()
@@ -459,11 +460,14 @@ class Session:
         return self.wait(ident, timeout)
 
     def close(self) -> None:
+        """Kill the process group, then let the reader take in what was still in the pipe (so lines
+        the code wrote on the channel are counted by ``drain``, however late they arrive)."""
         for action in (lambda: os.killpg(self.proc.pid, signal.SIGKILL), self.proc.kill):
             try:
                 action()
             except (ProcessLookupError, PermissionError, OSError):
                 pass
+        self.reader.join(timeout=5)
         for stream in (self.proc.stdin, self.proc.stdout):
             try:
                 if stream is not None:  # both are pipes, so never None
@@ -737,6 +741,7 @@ def _run(result: Result, spec, steps: list[Step], scratch: Path, timeout: float,
     finally:
         if session is not None:
             session.close()
+            session.drain()
     for s in sessions:
         runtime_notes.update(s.tried)
         if s.stray:
