@@ -8,6 +8,9 @@ import pytest
 
 matplotlib.use("Agg")
 
+# The browser tests' shared fixture (sync_playwright: playwright, or a skip that says what is missing).
+pytest_plugins = ["browser_support"]
+
 # README's command, ``pytest -n 2 --dist loadscope``, hands each worker whole modules (a notebook is
 # one module, so nbval keeps its cells in one kernel). xdist's own order puts the modules with the
 # most tests first, which left the site build (a few tests, minutes of work) for the end, where one

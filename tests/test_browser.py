@@ -31,34 +31,14 @@ import urllib.request
 from pathlib import Path
 
 import pytest
+from browser_support import CHROMIUM, CHROMIUM_ARGS
 from test_repo import jupyter_lab_arguments, readme_commands
 
 ROOT = Path(__file__).resolve().parents[1]
 EXPLORERS = "notebooks/08_explorers.ipynb"
 EXERCISE = "exercises/ex01_gates.ipynb"
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run"]
 N_EXPLORERS = 7  # cells of 08_explorers that open an explorer (two circuits, paths, activation, ...)
 N_STAGES = 14  # the backprop stepper's stages in one pass
-
-
-@pytest.fixture(scope="module")
-def sync_playwright():
-    """Playwright's sync_playwright, or skip (fail in CI) saying what is missing. Listed before
-    the server fixture, so that a machine without a browser does not start JupyterLab at all."""
-    problem = None
-    if not Path(CHROMIUM).exists():
-        problem = f"no chromium at {CHROMIUM} (Debian: apt-get install chromium)"
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        problem = "Python playwright is not installed (it comes with requirements-test.txt)"
-    if problem:
-        if os.environ.get("CI"):
-            pytest.fail(f"browser test cannot run in CI: {problem}")
-        pytest.skip(f"browser test skipped: {problem}")
-    return sync_playwright
 
 
 def free_port() -> int:

@@ -17,7 +17,6 @@ Without chromium or playwright the browser test skips, except in CI, where it fa
 import html
 import http.server
 import json
-import os
 import re
 import threading
 from functools import partial
@@ -26,13 +25,11 @@ from pathlib import Path
 from urllib.parse import urljoin, urlparse
 
 import pytest
+from browser_support import CHROMIUM, CHROMIUM_ARGS
 
 from bpcourse.site import build, freeze_widgets
 
 ROOT = Path(__file__).resolve().parents[1]
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run"]
 REPOSITORY, HUB, BINDER = "https://github.com/example/bpcourse", "https://hub.example.edu", "https://binder.example.org"
 PAGES = ["index.html", "notebooks/01_circuits_and_gates.html", "notebooks/03_vector_gradients.html",
          "notebooks/07_standard_vs_accumulated_bp.html"]
@@ -188,22 +185,6 @@ def server(site):
     thread.start()
     yield f"http://127.0.0.1:{httpd.server_address[1]}/"
     httpd.shutdown()
-
-
-@pytest.fixture
-def sync_playwright():
-    problem = None
-    if not Path(CHROMIUM).exists():
-        problem = f"no chromium at {CHROMIUM} (Debian: apt-get install chromium)"
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        problem = "Python playwright is not installed (it comes with requirements-test.txt)"
-    if problem:
-        if os.environ.get("CI"):
-            pytest.fail(f"browser test cannot run in CI: {problem}")
-        pytest.skip(f"browser test skipped: {problem}")
-    return sync_playwright
 
 
 def test_the_site_in_a_browser_offline(server, sync_playwright, tmp_path):
